@@ -1,0 +1,54 @@
+using System.CommandLine;
+using EtcdAgent.Output;
+
+namespace EtcdAgent.Commands;
+
+/// <summary>The verb tree (ARCHITECTURE.md "The CLI"); verbs appear here as they are built.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build(CliContext context)
+    {
+        var flags = new ConnectionFlags();
+        var writeOut = OutputFormat.CreateOption();
+        var root = new RootCommand("etcd-agent: verified etcd v3 backups and guided restores.\n\n" + ExitCodes.HelpText);
+        foreach (var option in flags.All)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Options.Add(writeOut);
+
+        var endpoint = new Command("endpoint", "Look at individual etcd endpoints")
+        {
+            EndpointStatusCommand.Create(context, flags, writeOut),
+            EndpointHealthCommand.Create(context, flags, writeOut),
+        };
+        var member = new Command("member", "Look at the cluster's membership")
+        {
+            MemberListCommand.Create(context, flags, writeOut),
+        };
+        root.Subcommands.Add(endpoint);
+        root.Subcommands.Add(member);
+        root.Subcommands.Add(VersionCommand.Create(context, writeOut));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var root = Build(context);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await context.Error.WriteLineAsync("Error: " + error.Message).ConfigureAwait(false);
+            }
+
+            await context.Error.WriteLineAsync("Run 'etcd-agent --help' (or VERB --help) for usage.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var config = new InvocationConfiguration { Output = context.Out, Error = context.Error };
+        return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,68 @@
+using EtcdAgent.Configuration;
+using EtcdAgent.Etcd;
+using EtcdAgent.Protocol.Etcd;
+using EtcdAgent.Protocol.Grpc;
+
+namespace EtcdAgent.Commands;
+
+/// <summary>
+/// Turns a failure into one message an operator can act on and the matching exit code. Every verb reports
+/// errors through here, so the same failure reads the same everywhere.
+/// </summary>
+internal static class CommandFailure
+{
+    public static int Report(Exception ex, CliContext context, EtcdConnectionSettings? settings)
+    {
+        var (code, message) = Describe(ex, settings);
+        context.Error.WriteLine("Error: " + message);
+        return code;
+    }
+
+    internal static (int Code, string Message) Describe(Exception ex, EtcdConnectionSettings? settings) => ex switch
+    {
+        ConfigurationException => (ExitCodes.Usage, ex.Message),
+        OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
+        RpcException rpc => DescribeRpc(rpc, settings),
+        _ => (ExitCodes.Failure, ex.Message),
+    };
+
+    private static (int, string) DescribeRpc(RpcException ex, EtcdConnectionSettings? settings)
+    {
+        var user = settings?.User;
+        if (EtcdErrors.IsAuthenticationFailed(ex))
+        {
+            return (ExitCodes.AuthFailed,
+                $"authentication failed for user '{user}': wrong user name or password ({ex.Detail}). " +
+                "Check --user and the password in --password-file or ETCD_AGENT_PASSWORD.");
+        }
+
+        if (EtcdErrors.IsPermissionDenied(ex))
+        {
+            return (ExitCodes.AuthFailed,
+                $"permission denied for user '{user ?? "(none)"}' ({ex.Detail}). Snapshot, defragment and hashkv need " +
+                "the root role when auth is enabled: use the root user or grant it (etcdctl user grant-role USER root).");
+        }
+
+        if (EtcdErrors.IsUserEmpty(ex) || (user is null && EtcdErrors.IsInvalidToken(ex)))
+        {
+            return (ExitCodes.AuthFailed,
+                $"etcd requires authentication ({ex.Detail}): pass --user NAME and --password-file FILE " +
+                "(or ETCD_AGENT_PASSWORD).");
+        }
+
+        if (EtcdErrors.IsInvalidToken(ex))
+        {
+            return (ExitCodes.AuthFailed, $"etcd rejected the auth token even after authenticating again ({ex.Detail}).");
+        }
+
+        if (ex.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded)
+        {
+            var where = settings is null ? string.Empty : $" (endpoints from {settings.Source})";
+            return (ExitCodes.Unavailable,
+                $"{ex.Detail}{where}. Is etcd running and listening there? Check --endpoints, http vs https, and " +
+                "--dial-timeout/--command-timeout on slow links.");
+        }
+
+        return (ExitCodes.Failure, ex.Message);
+    }
+}

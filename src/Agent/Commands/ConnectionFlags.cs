@@ -1,0 +1,156 @@
+using System.CommandLine;
+using EtcdAgent.Configuration;
+using EtcdAgent.Etcd;
+
+namespace EtcdAgent.Commands;
+
+/// <summary>
+/// etcdctl-style connection flags shared by every verb that talks to etcd. Each flag falls back to
+/// ETCD_AGENT_* and then ETCDCTL_* environment variables, so operators can reuse their etcdctl setup.
+/// Passwords come from a file or the environment only: argv is visible to every user through ps.
+/// </summary>
+internal sealed class ConnectionFlags
+{
+    public Option<string?> Endpoints { get; } = new("--endpoints")
+    {
+        Description = "Comma-separated etcd client URLs (default: kubeadm's https://127.0.0.1:2379 when its PKI exists, else http://127.0.0.1:2379)",
+        Recursive = true,
+    };
+
+    public Option<string?> CaCert { get; } = new("--cacert") { Description = "CA bundle that signed etcd's server certificate (PEM)", Recursive = true };
+
+    public Option<string?> Cert { get; } = new("--cert") { Description = "Client certificate (PEM)", Recursive = true };
+
+    public Option<string?> Key { get; } = new("--key") { Description = "Client private key (PEM, mode 0600)", Recursive = true };
+
+    public Option<string?> User { get; } = new("--user") { Description = "etcd user name (auth-enabled clusters)", Recursive = true };
+
+    public Option<string?> PasswordFile { get; } = new("--password-file")
+    {
+        Description = "File whose first line is the password (mode 0600); or set ETCD_AGENT_PASSWORD",
+        Recursive = true,
+    };
+
+    public Option<string> DialTimeout { get; } = new("--dial-timeout")
+    {
+        Description = "Connect timeout per endpoint",
+        DefaultValueFactory = _ => "2s",
+        Recursive = true,
+    };
+
+    public Option<string> CommandTimeout { get; } = new("--command-timeout")
+    {
+        Description = "Timeout of each request (not of snapshot streams)",
+        DefaultValueFactory = _ => "5s",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Endpoints, CaCert, Cert, Key, User, PasswordFile, DialTimeout, CommandTimeout];
+
+    /// <summary>Combines flags, environment and kubeadm detection; throws ConfigurationException on bad input.</summary>
+    public EtcdConnectionSettings Resolve(ParseResult parse, CliContext context)
+    {
+        string? Pick(Option<string?> option, string name) =>
+            parse.GetValue(option) ?? context.Environment("ETCD_AGENT_" + name) ?? context.Environment("ETCDCTL_" + name);
+
+        var endpointsText = parse.GetValue(Endpoints);
+        var source = "--endpoints";
+        if (endpointsText is null && (endpointsText = context.Environment("ETCD_AGENT_ENDPOINTS")) is not null)
+        {
+            source = "ETCD_AGENT_ENDPOINTS";
+        }
+        else if (endpointsText is null && (endpointsText = context.Environment("ETCDCTL_ENDPOINTS")) is not null)
+        {
+            source = "ETCDCTL_ENDPOINTS";
+        }
+
+        var caFile = Pick(CaCert, "CACERT");
+        var certFile = Pick(Cert, "CERT");
+        var keyFile = Pick(Key, "KEY");
+        List<Uri> endpoints;
+        if (endpointsText is not null)
+        {
+            endpoints = ParseEndpoints(endpointsText, defaultTls: caFile is not null || certFile is not null);
+        }
+        else if (caFile is null && certFile is null && keyFile is null
+                 && KubeadmDetection.Detect(context.KubeadmPkiDir) is { } kubeadm)
+        {
+            source = $"kubeadm ({context.KubeadmPkiDir})";
+            endpoints = [KubeadmDetection.Endpoint];
+            (caFile, certFile, keyFile) = kubeadm;
+        }
+        else
+        {
+            source = "default";
+            endpoints = [new Uri(caFile is not null || certFile is not null ? "https://127.0.0.1:2379" : "http://127.0.0.1:2379")];
+        }
+
+        var user = Pick(User, "USER");
+        if (user is not null && user.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ConfigurationException(
+                "--user must be a user name only: a password on the command line is visible to every user of this " +
+                "machine (ps). Put it in a file (mode 0600) and pass --password-file, or set ETCD_AGENT_PASSWORD.");
+        }
+
+        string? password = null;
+        if (parse.GetValue(PasswordFile) is { } passwordFile)
+        {
+            password = SecretFiles.ReadPassword(passwordFile);
+        }
+        else if (context.Environment("ETCD_AGENT_PASSWORD") is { } fromEnv)
+        {
+            password = fromEnv;
+        }
+
+        if (user is not null && password is null)
+        {
+            throw new ConfigurationException(
+                $"--user {user} needs a password: pass --password-file FILE (mode 0600) or set ETCD_AGENT_PASSWORD");
+        }
+
+        if (user is null && password is not null)
+        {
+            throw new ConfigurationException("a password was given but no --user; pass --user NAME");
+        }
+
+        return new EtcdConnectionSettings
+        {
+            Endpoints = endpoints,
+            CaFile = caFile,
+            CertFile = certFile,
+            KeyFile = keyFile,
+            User = user,
+            Password = password,
+            DialTimeout = ParseDuration(parse.GetValue(DialTimeout), "--dial-timeout"),
+            CommandTimeout = ParseDuration(parse.GetValue(CommandTimeout), "--command-timeout"),
+            Source = source,
+        };
+    }
+
+    internal static List<Uri> ParseEndpoints(string text, bool defaultTls)
+    {
+        var result = new List<Uri>();
+        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var withScheme = raw.Contains("://", StringComparison.Ordinal) ? raw : (defaultTls ? "https://" : "http://") + raw;
+            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
+                || uri.AbsolutePath != "/" || uri.IsDefaultPort && !raw.Contains(':', StringComparison.Ordinal))
+            {
+                throw new ConfigurationException(
+                    $"endpoint '{raw}' is not a client URL; expected http://host:port or https://host:port, e.g. https://10.0.0.1:2379");
+            }
+
+            result.Add(uri);
+        }
+
+        return result.Count == 0
+            ? throw new ConfigurationException("--endpoints is empty; give at least one client URL, e.g. http://127.0.0.1:2379")
+            : result;
+    }
+
+    private static TimeSpan ParseDuration(string? text, string flag) =>
+        GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero
+            ? value
+            : throw new ConfigurationException($"{flag} '{text}' is not a positive duration; use e.g. 500ms, 2s, 1m");
+}

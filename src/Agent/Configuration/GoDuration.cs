@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace EtcdAgent.Configuration;
+
+/// <summary>
+/// Parses durations the way etcdctl's flags take them ("2s", "500ms", "1m30s", "1.5h"), so operators can paste
+/// the values they already use.
+/// </summary>
+internal static class GoDuration
+{
+    private static readonly (string Unit, double Ticks)[] Units =
+    [
+        ("ns", 0.01), ("us", TimeSpan.TicksPerMicrosecond), ("µs", TimeSpan.TicksPerMicrosecond),
+        ("ms", TimeSpan.TicksPerMillisecond), ("s", TimeSpan.TicksPerSecond), ("m", TimeSpan.TicksPerMinute),
+        ("h", TimeSpan.TicksPerHour),
+    ];
+
+    public static bool TryParse(string? text, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var s = text.Trim();
+        if (s == "0")
+        {
+            return true;
+        }
+
+        double ticks = 0;
+        var i = 0;
+        while (i < s.Length)
+        {
+            var start = i;
+            while (i < s.Length && (char.IsAsciiDigit(s[i]) || s[i] == '.'))
+            {
+                i++;
+            }
+
+            if (i == start || !double.TryParse(s.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint,
+                    CultureInfo.InvariantCulture, out var number))
+            {
+                return false;
+            }
+
+            var unitStart = i;
+            while (i < s.Length && !char.IsAsciiDigit(s[i]) && s[i] != '.')
+            {
+                i++;
+            }
+
+            var unit = s[unitStart..i];
+            var match = Array.Find(Units, u => u.Unit == unit);
+            if (match.Unit is null)
+            {
+                return false;
+            }
+
+            ticks += number * match.Ticks;
+        }
+
+        if (ticks > TimeSpan.MaxValue.Ticks)
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromTicks((long)ticks);
+        return true;
+    }
+}

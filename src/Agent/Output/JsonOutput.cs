@@ -1,0 +1,36 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EtcdAgent.Output;
+
+/// <summary>One endpoint's status for -w json (member ids in hex, as etcd prints them in logs).</summary>
+internal sealed record EndpointStatusJson(
+    string Endpoint, string? MemberId, string? ClusterId, string? Version, long DbSize, long DbSizeInUse,
+    string? Leader, bool IsLeader, bool IsLearner, ulong RaftTerm, ulong RaftIndex, ulong RaftAppliedIndex,
+    long Revision, IReadOnlyList<string> Errors, string? StorageVersion, string? Error);
+
+/// <summary>One endpoint's health for -w json.</summary>
+internal sealed record EndpointHealthJson(string Endpoint, bool Health, double TookMs, string? Error);
+
+/// <summary>One member for -w json.</summary>
+internal sealed record MemberJson(string Id, string Status, string Name, IReadOnlyList<string> PeerUrls,
+    IReadOnlyList<string> ClientUrls, bool IsLearner);
+
+/// <summary>The member list for -w json.</summary>
+internal sealed record MemberListJson(string ClusterId, string MemberId, long Revision, IReadOnlyList<MemberJson> Members);
+
+/// <summary>Build facts for -w json.</summary>
+internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture);
+
+/// <summary>Source-generated serialization: reflection-free, so a trimmed single-file binary still works.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(List<EndpointStatusJson>))]
+[JsonSerializable(typeof(List<EndpointHealthJson>))]
+[JsonSerializable(typeof(MemberListJson))]
+[JsonSerializable(typeof(VersionJson))]
+internal sealed partial class AgentJsonContext : JsonSerializerContext
+{
+    public static void Write<T>(TextWriter output, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        output.WriteLine(JsonSerializer.Serialize(value, type));
+}

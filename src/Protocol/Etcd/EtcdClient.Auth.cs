@@ -1,0 +1,15 @@
+using Etcdserverpb;
+
+namespace EtcdAgent.Protocol.Etcd;
+
+public sealed partial class EtcdClient
+{
+    /// <summary>
+    /// Auth Authenticate with explicit credentials. Normal calls authenticate on their own from the options;
+    /// this is for checking credentials (doctor) and for tests.
+    /// </summary>
+    public Task<AuthenticateResponse> AuthenticateAsync(string name, string password,
+        CancellationToken cancellationToken = default) =>
+        CallAsync(EtcdMethods.Authenticate, new AuthenticateRequest { Name = name, Password = password },
+            cancellationToken);
+}

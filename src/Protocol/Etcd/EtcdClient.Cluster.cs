@@ -1,0 +1,10 @@
+using Etcdserverpb;
+
+namespace EtcdAgent.Protocol.Etcd;
+
+public sealed partial class EtcdClient
+{
+    /// <summary>Cluster MemberList (linearizable on 3.5+; 3.4 ignores the flag).</summary>
+    public Task<MemberListResponse> MemberListAsync(CancellationToken cancellationToken = default) =>
+        CallAsync(EtcdMethods.MemberList, new MemberListRequest { Linearizable = true }, cancellationToken);
+}

@@ -1,0 +1,25 @@
+using Etcdserverpb;
+
+namespace EtcdAgent.Protocol.Etcd;
+
+public sealed partial class EtcdClient
+{
+    /// <summary>Lease Grant (not idempotent: a resend would create a second lease).</summary>
+    public Task<LeaseGrantResponse> LeaseGrantAsync(long ttlSeconds, CancellationToken cancellationToken = default) =>
+        CallAsync(EtcdMethods.LeaseGrant, new LeaseGrantRequest { TTL = ttlSeconds }, cancellationToken);
+
+    /// <summary>Lease Revoke; deletes every key attached to the lease.</summary>
+    public Task<LeaseRevokeResponse> LeaseRevokeAsync(long leaseId, CancellationToken cancellationToken = default) =>
+        CallAsync(EtcdMethods.LeaseRevoke, new LeaseRevokeRequest { ID = leaseId }, cancellationToken);
+
+    /// <summary>Lease TimeToLive (TTL -1: the lease does not exist).</summary>
+    public Task<LeaseTimeToLiveResponse> LeaseTimeToLiveAsync(long leaseId, bool keys = false,
+        CancellationToken cancellationToken = default) =>
+        CallAsync(EtcdMethods.LeaseTimeToLive, new LeaseTimeToLiveRequest { ID = leaseId, Keys = keys }, cancellationToken);
+
+    /// <summary>
+    /// Keeps <paramref name="leaseId"/> alive over a LeaseKeepAlive stream until the returned object is disposed
+    /// or the lease is lost (see <see cref="LeaseKeepAlive.Lost"/>).
+    /// </summary>
+    public LeaseKeepAlive KeepAlive(long leaseId, TimeSpan ttl) => new(this, leaseId, ttl, _timeProvider, _logger);
+}

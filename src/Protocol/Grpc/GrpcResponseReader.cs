@@ -1,0 +1,85 @@
+using Google.Protobuf;
+
+namespace EtcdAgent.Protocol.Grpc;
+
+/// <summary>The response half of a call: header validation, then messages, then the status.</summary>
+internal sealed class GrpcResponseReader<TResponse> : IDisposable
+    where TResponse : class, IMessage<TResponse>
+{
+    private readonly CallScope _scope;
+    private readonly HttpResponseMessage _response;
+    private readonly GrpcMessageReader _reader;
+    private readonly MessageParser<TResponse> _parser;
+
+    private GrpcResponseReader(CallScope scope, HttpResponseMessage response, Stream body,
+        MessageParser<TResponse> parser, int maxMessageBytes)
+    {
+        _scope = scope;
+        _response = response;
+        _parser = parser;
+        _reader = new GrpcMessageReader(body, maxMessageBytes);
+    }
+
+    public static async Task<GrpcResponseReader<TResponse>> OpenAsync(CallScope scope,
+        Task<HttpResponseMessage> sendTask, MessageParser<TResponse> parser, int maxMessageBytes)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await sendTask.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw scope.Translate(ex, responseStarted: false);
+        }
+
+        try
+        {
+            if (GrpcResponseStatus.FromHeaders(response) is { } status)
+            {
+                throw scope.Fail(status.Code, status.Message);
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(scope.Token).ConfigureAwait(false);
+            return new GrpcResponseReader<TResponse>(scope, response, body, parser, maxMessageBytes);
+        }
+        catch (Exception ex)
+        {
+            response.Dispose();
+            throw scope.Translate(ex, responseStarted: true);
+        }
+    }
+
+    /// <summary>The next message, or null when the server ended the stream with OK.</summary>
+    public async ValueTask<TResponse?> ReadAsync()
+    {
+        ReadOnlyMemory<byte>? bytes;
+        try
+        {
+            bytes = await _reader.ReadAsync(_scope.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw _scope.Translate(ex, responseStarted: true);
+        }
+
+        if (bytes is null)
+        {
+            var (code, message) = GrpcResponseStatus.FromTrailers(_response);
+            return code == GrpcStatusCode.OK ? null : throw _scope.Fail(code, message);
+        }
+
+        try
+        {
+            return _parser.ParseFrom(bytes.Value.Span);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new RpcException(GrpcStatusCode.Internal,
+                $"cannot decode {typeof(TResponse).Name} from {_scope.Where}: {ex.Message}", ex)
+            { Endpoint = _scope.Endpoint };
+        }
+    }
+
+    public void Dispose() => _response.Dispose();
+}

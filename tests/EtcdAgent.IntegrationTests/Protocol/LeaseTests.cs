@@ -1,0 +1,57 @@
+using EtcdAgent.IntegrationTests.Fixtures;
+using Etcdserverpb;
+using Google.Protobuf;
+using Xunit;
+
+namespace EtcdAgent.IntegrationTests.Protocol;
+
+public sealed class LeaseTests(SingleEtcdFixture fixture) : IClassFixture<SingleEtcdFixture>
+{
+    [Fact]
+    public async Task KeepAliveKeepsATwoSecondLeaseAliveForSixSeconds()
+    {
+        using var client = fixture.Cluster.Client();
+        var lease = await client.LeaseGrantAsync(2);
+        await client.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("/lease/held"), Value = ByteString.CopyFromUtf8("x"), Lease = lease.ID });
+
+        await using (var keepAlive = client.KeepAlive(lease.ID, TimeSpan.FromSeconds(2)))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(6));
+
+            var ttl = await client.LeaseTimeToLiveAsync(lease.ID, keys: true);
+            Assert.True(ttl.TTL > 0, $"lease TTL {ttl.TTL} after 6 s");
+            Assert.Equal("/lease/held", Assert.Single(ttl.Keys).ToStringUtf8());
+            Assert.True(keepAlive.Renewals >= 6, $"only {keepAlive.Renewals} renewals in 6 s");
+            Assert.False(keepAlive.Lost.IsCompleted);
+        }
+
+        await client.LeaseRevokeAsync(lease.ID);
+        Assert.Equal(-1, (await client.LeaseTimeToLiveAsync(lease.ID)).TTL);
+        Assert.Empty((await client.GetAsync("/lease/held")).Kvs);
+    }
+
+    [Fact]
+    public async Task LeaseWithoutKeepAliveExpires()
+    {
+        using var client = fixture.Cluster.Client();
+        var lease = await client.LeaseGrantAsync(1);
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        Assert.Equal(-1, (await client.LeaseTimeToLiveAsync(lease.ID)).TTL);
+    }
+
+    [Fact]
+    public async Task KeepAliveReportsLossWhenLeaseIsRevoked()
+    {
+        using var client = fixture.Cluster.Client();
+        var lease = await client.LeaseGrantAsync(3);
+        await using var keepAlive = client.KeepAlive(lease.ID, TimeSpan.FromSeconds(3));
+        await Task.Delay(300);
+
+        await client.LeaseRevokeAsync(lease.ID);
+        var reason = await keepAlive.Lost.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("no longer exists", reason, StringComparison.Ordinal);
+    }
+}
