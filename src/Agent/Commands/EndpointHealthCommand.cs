@@ -65,6 +65,10 @@ internal static class EndpointHealthCommand
         var start = time.GetTimestamp();
         try
         {
+            // Alarms first: the call also opens the connection, so TOOK below measures the proposal alone
+            // (as etcdctl's does, whose dial happens before its clock starts).
+            var alarms = await client.ListAlarmsAsync(endpoint, ct).ConfigureAwait(false);
+            start = time.GetTimestamp();
             try
             {
                 await client.RangeAsync(endpoint, new RangeRequest { Key = ByteString.CopyFromUtf8("health") }, ct)
@@ -76,10 +80,9 @@ internal static class EndpointHealthCommand
             }
 
             var took = time.GetElapsedTime(start).TotalMilliseconds;
-            var alarms = await client.ListAlarmsAsync(endpoint, ct).ConfigureAwait(false);
             if (alarms.Count > 0)
             {
-                var list = string.Join(", ", alarms.Select(a => $"{a.Alarm} on member {Hex.Id(a.MemberID)}"));
+                var list = string.Join(", ", alarms.Select(a => $"{a.Alarm.ToString().ToUpperInvariant()} on member {Hex.Id(a.MemberID)}"));
                 return new EndpointHealthJson(name, false, took, $"active alarm(s): {list}");
             }
 
@@ -87,8 +90,10 @@ internal static class EndpointHealthCommand
         }
         catch (RpcException ex)
         {
+            // Auth problems get the same actionable text as everywhere else; the rest reads like etcdctl.
+            var (code, message) = CommandFailure.Describe(ex, null);
             return new EndpointHealthJson(name, false, time.GetElapsedTime(start).TotalMilliseconds,
-                $"failed to commit proposal: {ex.Detail}");
+                code == ExitCodes.AuthFailed ? message : $"failed to commit proposal: {ex.Detail}");
         }
     }
 }

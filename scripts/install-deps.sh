@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building, testing and the demo need on Debian: etcd + etcdctl (real servers for the tests),
+# openssl (test certificates). Idempotent: installs only what is missing. The .NET 10 SDK must already be there.
+set -euo pipefail
+
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+for tool in "$@"; do
+  case "$tool" in
+    hyperfine) command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine) ;;
+    time) [ -x /usr/bin/time ] || need+=(time) ;;
+  esac
+done
+
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: the .NET 10 SDK (dotnet) is required and is not on PATH" >&2
+  exit 1
+fi
