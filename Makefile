@@ -43,7 +43,7 @@ bench: build
 	bench/run.sh
 
 publish:
-	$(DOTNET) publish src/Agent -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -o artifacts/publish
+	$(DOTNET) publish src/Agent -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -p:PublishReadyToRun=true -o artifacts/publish
 
 demo: deps build
 	@scripts/demo.sh

@@ -4,30 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=scripts/lib-etcd.sh
+. scripts/lib-etcd.sh
+
 agent="dotnet src/Agent/bin/Release/net10.0/etcd-agent.dll"
 work=$(mktemp -d -t etcd-agent-demo-XXXXXX)
-client_port=$(scripts/free-port.sh)
-peer_port=$(scripts/free-port.sh)
-endpoint="http://127.0.0.1:${client_port}"
-etcd_pid=""
+trap 'etcd_stop; rm -rf "$work"' EXIT
 
-cleanup() {
-  if [ -n "$etcd_pid" ]; then kill "$etcd_pid" 2>/dev/null || true; wait "$etcd_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "==> starting a throwaway etcd at ${endpoint} (data in ${work})"
-etcd --name demo --data-dir "$work/demo.etcd" \
-  --listen-client-urls "$endpoint" --advertise-client-urls "$endpoint" \
-  --listen-peer-urls "http://127.0.0.1:${peer_port}" --initial-advertise-peer-urls "http://127.0.0.1:${peer_port}" \
-  --initial-cluster "demo=http://127.0.0.1:${peer_port}" --initial-cluster-state new >"$work/etcd.log" 2>&1 &
-etcd_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "ready to serve client requests" "$work/etcd.log" 2>/dev/null && break
-  if ! kill -0 "$etcd_pid" 2>/dev/null; then cat "$work/etcd.log"; echo "etcd failed to start" >&2; exit 1; fi
-  sleep 0.1
-done
+etcd_start "$work"
+endpoint=$ETCD_ENDPOINT
+echo "==> started a throwaway etcd at ${endpoint} (data in ${work})"
 
 echo "==> writing a few keys with etcdctl"
 for i in 1 2 3; do ETCDCTL_API=3 etcdctl --endpoints "$endpoint" put "/registry/demo/key-$i" "value-$i" >/dev/null; done
