@@ -15,23 +15,8 @@ namespace EtcdAgent.Commands;
 /// </summary>
 internal static class EndpointHealthCommand
 {
-    public static Command Create(CliContext context, ConnectionFlags flags, Option<string> writeOut)
-    {
-        var cluster = new Option<bool>("--cluster") { Description = "Check every member listed by the cluster, not just --endpoints" };
-        var command = new Command("health", "Check that each endpoint serves linearizable reads and has no alarm") { cluster };
-        command.SetAction((parse, ct) => ConnectedCommand.RunAsync(parse, context, flags, async (client, settings) =>
-        {
-            if (parse.GetValue(cluster))
-            {
-                settings = await ClusterEndpoints.DiscoverAsync(client, settings, ct).ConfigureAwait(false);
-                using var clusterClient = EtcdClientFactory.Create(settings, context.Time, context.Loggers);
-                return await RunAsync(clusterClient, parse.GetValue(writeOut)!, context, ct).ConfigureAwait(false);
-            }
-
-            return await RunAsync(client, parse.GetValue(writeOut)!, context, ct).ConfigureAwait(false);
-        }));
-        return command;
-    }
+    public static Command Create(CliContext context, ConnectionFlags flags, Option<string> writeOut) =>
+        PerEndpointCommand.Create("health", "Check that each endpoint serves linearizable reads and has no alarm", context, flags, writeOut, RunAsync);
 
     private static async Task<int> RunAsync(EtcdClient client, string format, CliContext context, CancellationToken ct)
     {

@@ -9,23 +9,8 @@ namespace EtcdAgent.Commands;
 /// <summary><c>etcd-agent endpoint status</c>: each member's version, DB size, leadership and raft indexes.</summary>
 internal static class EndpointStatusCommand
 {
-    public static Command Create(CliContext context, ConnectionFlags flags, Option<string> writeOut)
-    {
-        var cluster = new Option<bool>("--cluster") { Description = "Query every member listed by the cluster, not just --endpoints" };
-        var command = new Command("status", "Show each endpoint's version, DB size, leader and raft indexes") { cluster };
-        command.SetAction((parse, ct) => ConnectedCommand.RunAsync(parse, context, flags, async (client, settings) =>
-        {
-            if (parse.GetValue(cluster))
-            {
-                settings = await ClusterEndpoints.DiscoverAsync(client, settings, ct).ConfigureAwait(false);
-                using var clusterClient = EtcdClientFactory.Create(settings, context.Time, context.Loggers);
-                return await RunAsync(clusterClient, parse.GetValue(writeOut)!, context, ct).ConfigureAwait(false);
-            }
-
-            return await RunAsync(client, parse.GetValue(writeOut)!, context, ct).ConfigureAwait(false);
-        }));
-        return command;
-    }
+    public static Command Create(CliContext context, ConnectionFlags flags, Option<string> writeOut) =>
+        PerEndpointCommand.Create("status", "Show each endpoint's version, DB size, leader and raft indexes", context, flags, writeOut, RunAsync);
 
     private static async Task<int> RunAsync(EtcdClient client, string format, CliContext context, CancellationToken ct)
     {

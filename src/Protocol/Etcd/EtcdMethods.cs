@@ -1,5 +1,5 @@
-using Etcdserverpb;
 using EtcdAgent.Protocol.Grpc;
+using Etcdserverpb;
 
 namespace EtcdAgent.Protocol.Etcd;
 

@@ -47,9 +47,7 @@ public sealed class GrpcChannel : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         using var scope = NewScope(method.Path, options, cancellationToken);
         using var httpRequest = CreateRequest(method.Path, options, new ByteArrayContent(GrpcFraming.Frame(request)));
-        using var reader = await GrpcResponseReader<TResponse>.OpenAsync(scope,
-            _invoker.SendAsync(httpRequest, scope.Token), method.ResponseParser, _maxReceiveMessageBytes)
-            .ConfigureAwait(false);
+        using var reader = await SendAsync(scope, httpRequest, method).ConfigureAwait(false);
         var response = await reader.ReadAsync().ConfigureAwait(false)
             ?? throw scope.Fail(GrpcStatusCode.Internal, $"{method.Path} ended with OK but sent no response message");
         if (await reader.ReadAsync().ConfigureAwait(false) is not null)
@@ -74,9 +72,7 @@ public sealed class GrpcChannel : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         using var scope = NewScope(method.Path, options, cancellationToken);
         using var httpRequest = CreateRequest(method.Path, options, new ByteArrayContent(GrpcFraming.Frame(request)));
-        using var reader = await GrpcResponseReader<TResponse>.OpenAsync(scope,
-            _invoker.SendAsync(httpRequest, scope.Token), method.ResponseParser, _maxReceiveMessageBytes)
-            .ConfigureAwait(false);
+        using var reader = await SendAsync(scope, httpRequest, method).ConfigureAwait(false);
         while (await reader.ReadAsync().ConfigureAwait(false) is { } message)
         {
             yield return message;
@@ -101,6 +97,13 @@ public sealed class GrpcChannel : IDisposable
         return new DuplexStreamingCall<TRequest, TResponse>(scope, sendTask, content, method.ResponseParser,
             _maxReceiveMessageBytes);
     }
+
+    private Task<GrpcResponseReader<TResponse>> SendAsync<TRequest, TResponse>(CallScope scope,
+        HttpRequestMessage httpRequest, GrpcMethod<TRequest, TResponse> method)
+        where TRequest : IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse> =>
+        GrpcResponseReader<TResponse>.OpenAsync(scope, _invoker.SendAsync(httpRequest, scope.Token),
+            method.ResponseParser, _maxReceiveMessageBytes);
 
     private CallScope NewScope(string path, CallOptions options, CancellationToken cancellationToken) =>
         new(Address, path, options.Timeout, _timeProvider, _tlsFailure, cancellationToken);
