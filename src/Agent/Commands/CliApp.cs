@@ -27,6 +27,11 @@ internal static class CliApp
         {
             MemberListCommand.Create(context, flags, writeOut),
         };
+        var snapshot = new Command("snapshot", "Take and check etcd snapshots")
+        {
+            SnapshotSaveCommand.Create(context, flags, writeOut),
+        };
+        root.Subcommands.Add(snapshot);
         root.Subcommands.Add(endpoint);
         root.Subcommands.Add(member);
         root.Subcommands.Add(VersionCommand.Create(context, writeOut));

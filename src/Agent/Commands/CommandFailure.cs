@@ -2,6 +2,7 @@ using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Snapshots;
 
 namespace EtcdAgent.Commands;
 
@@ -23,6 +24,11 @@ internal static class CommandFailure
         ConfigurationException => (ExitCodes.Usage, ex.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         RpcException rpc => DescribeRpc(rpc, settings),
+        SnapshotException { Fault: SnapshotFault.Corrupt } => (ExitCodes.Corrupt, ex.Message),
+        SnapshotException => (ExitCodes.Unavailable, ex.Message),
+        IOException io when LocalIo.IsDiskFull(io) => (ExitCodes.Failure,
+            $"disk full: {io.Message}. Nothing was kept; free space or write somewhere else."),
+        IOException or UnauthorizedAccessException => (ExitCodes.Failure, $"local file error: {ex.Message}"),
         _ => (ExitCodes.Failure, ex.Message),
     };
 

@@ -19,6 +19,10 @@ internal sealed record MemberJson(string Id, string Status, string Name, IReadOn
 /// <summary>The member list for -w json.</summary>
 internal sealed record MemberListJson(string ClusterId, string MemberId, long Revision, IReadOnlyList<MemberJson> Members);
 
+/// <summary>A saved snapshot for -w json. Size includes the 32-byte trailer; sha256 is of the data and equals it.</summary>
+internal sealed record SnapshotSaveJson(string Path, string Endpoint, string MemberId, string ClusterId, long Revision,
+    ulong RaftIndex, string EtcdVersion, long Size, string Sha256, double DurationMs);
+
 /// <summary>Build facts for -w json.</summary>
 internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture);
 
@@ -29,6 +33,7 @@ internal sealed record VersionJson(string Version, string Runtime, string Os, st
 [JsonSerializable(typeof(List<EndpointHealthJson>))]
 [JsonSerializable(typeof(MemberListJson))]
 [JsonSerializable(typeof(VersionJson))]
+[JsonSerializable(typeof(SnapshotSaveJson))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext
 {
     public static void Write<T>(TextWriter output, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>

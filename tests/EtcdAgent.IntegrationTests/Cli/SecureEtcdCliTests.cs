@@ -96,3 +96,41 @@ public sealed class AuthCliTests(AuthEtcdFixture fixture) : IClassFixture<AuthEt
 
     public void Dispose() => _dir.Dispose();
 }
+
+public sealed class AuthSnapshotCliTests(AuthEtcdFixture fixture) : IClassFixture<AuthEtcdFixture>, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    private string PasswordFile(string password)
+    {
+        var path = _dir.File("pw-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(path, password + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    [Fact]
+    public async Task RootCanSaveASnapshot()
+    {
+        var result = await AgentBinary.RunAsync("snapshot", "save", _dir.File("root.db"), "--endpoints", fixture.Cluster.Endpoints,
+            "--user", "root", "--password-file", PasswordFile(AuthEtcdFixture.RootPassword));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.True(File.Exists(_dir.File("root.db")));
+    }
+
+    [Fact]
+    public async Task NonRootGetsPermissionDeniedAndNoFile()
+    {
+        var result = await AgentBinary.RunAsync("snapshot", "save", _dir.File("alice.db"), "--endpoints", fixture.Cluster.Endpoints,
+            "--user", "alice", "--password-file", PasswordFile(AuthEtcdFixture.AlicePassword));
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("permission denied", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("root role", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.File("alice.db")));
+        Assert.False(File.Exists(_dir.File("alice.db.part")));
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

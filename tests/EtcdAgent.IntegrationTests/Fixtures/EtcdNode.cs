@@ -14,11 +14,11 @@ public sealed class EtcdNode : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
 
-    public EtcdNode(string name, TempDir root, TlsFiles? tls = null)
+    public EtcdNode(string name, TempDir root, TlsFiles? tls = null, string? dataDir = null)
     {
         Name = name;
         Tls = tls;
-        DataDir = Path.Combine(root.Path, name + ".etcd");
+        DataDir = dataDir ?? Path.Combine(root.Path, name + ".etcd");
         ClientPort = FreePorts.Next();
         PeerPort = FreePorts.Next();
     }

@@ -1,0 +1,89 @@
+using EtcdAgent.Protocol.Etcd;
+using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Snapshots;
+
+namespace EtcdAgent.Etcd;
+
+/// <summary>
+/// The first stage of every backup: one member's snapshot stream into any <see cref="Stream"/> (a file, a pipe to
+/// the encoder), with the sha256 trailer recomputed on the way and the size etcd announced checked. The destination
+/// receives exactly the bytes etcdctl would write (data + trailer); on any failure it holds garbage and the caller
+/// must discard it.
+/// </summary>
+internal static class SnapshotDownloader
+{
+    public static async Task<SnapshotInfo> DownloadAsync(EtcdClient client, Uri endpoint, Stream destination,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+
+        // Status first: which member, at which revision and raft index the snapshot was asked for.
+        var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
+
+        using var trailer = new Sha256Trailer();
+        long? announced = null;
+        string? snapshotVersion = null;
+        try
+        {
+            await foreach (var chunk in client.SnapshotAsync(endpoint, cancellationToken).ConfigureAwait(false))
+            {
+                // remaining_bytes after the first blob = total - first blob: the db size etcd is about to send.
+                announced ??= (long)chunk.RemainingBytes + chunk.Blob.Length;
+                if (snapshotVersion is null && chunk.Version.Length > 0)
+                {
+                    snapshotVersion = chunk.Version;
+                }
+
+                var bytes = chunk.Blob.Memory;
+                trailer.Append(bytes.Span);
+                await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (RpcException ex) when (ex.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.Internal)
+        {
+            throw new SnapshotException(SnapshotFault.StreamCut,
+                $"the snapshot stream from {endpoint.Display()} broke after {trailer.TotalBytes} bytes ({ex.Detail}). " +
+                "Nothing usable was kept. Retry; if it keeps failing, look at that member's etcd log.", ex);
+        }
+
+        var result = trailer.Complete();
+        if (!result.Valid)
+        {
+            throw new SnapshotException(SnapshotFault.Corrupt,
+                $"snapshot from {endpoint.Display()} failed its integrity check: {result.Problem}. It was discarded; retry.");
+        }
+
+        // etcd announces the db size in remaining_bytes and then sends exactly that much, then the trailer.
+        if (announced is { } expected && result.DataBytes != expected)
+        {
+            throw new SnapshotException(SnapshotFault.Corrupt,
+                $"snapshot from {endpoint.Display()} has {result.DataBytes} data bytes but etcd announced {expected}. It was discarded; retry.");
+        }
+
+        return new SnapshotInfo(
+            Endpoint: endpoint,
+            MemberId: status.Header.MemberId,
+            ClusterId: status.Header.ClusterId,
+            Revision: status.Header.Revision,
+            RaftIndex: status.RaftIndex,
+            EtcdVersion: snapshotVersion ?? status.Version,
+            TotalBytes: trailer.TotalBytes,
+            DataBytes: result.DataBytes,
+            Sha256: Convert.ToHexStringLower(result.Computed),
+            Duration: time.GetElapsedTime(started));
+    }
+}
+
+/// <summary>What a snapshot is: where it came from and what it holds.</summary>
+/// <param name="Endpoint">The member's client URL the stream came from.</param>
+/// <param name="MemberId">That member's id.</param>
+/// <param name="ClusterId">The cluster's id.</param>
+/// <param name="Revision">The member's revision when the snapshot was requested (the snapshot holds at least it).</param>
+/// <param name="RaftIndex">The member's raft index at that moment.</param>
+/// <param name="EtcdVersion">etcd's version (the snapshot's own on 3.6+, else the member's).</param>
+/// <param name="TotalBytes">Bytes written: the bbolt file plus the 32-byte trailer.</param>
+/// <param name="DataBytes">The bbolt file alone.</param>
+/// <param name="Sha256">Hex sha256 of the data, equal to the trailer.</param>
+/// <param name="Duration">From the Status call to the end of the stream.</param>
+internal sealed record SnapshotInfo(Uri Endpoint, ulong MemberId, ulong ClusterId, long Revision, ulong RaftIndex,
+    string EtcdVersion, long TotalBytes, long DataBytes, string Sha256, TimeSpan Duration);
