@@ -21,7 +21,8 @@ deps:
 build:
 	$(DOTNET) build EtcdAgent.sln -c $(CONFIG) -nologo -clp:NoSummary
 
-test: deps build
+# The published (trimmed, single-file) binary is what ships; tests/…/Published runs it against real etcd.
+test: deps build publish
 	@rm -rf $(RESULTS)
 	@status=0; \
 	$(DOTNET) test tests/EtcdAgent.UnitTests $(TEST_FLAGS) --results-directory $(RESULTS) || status=1; \
@@ -32,18 +33,20 @@ test: deps build
 test-unit: build
 	$(DOTNET) test tests/EtcdAgent.UnitTests $(TEST_FLAGS) --results-directory $(RESULTS)
 
-test-integration: deps build
+test-integration: deps build publish
 	$(DOTNET) test tests/EtcdAgent.IntegrationTests $(TEST_FLAGS) --results-directory $(RESULTS)
 
 verify:
 	$(DOTNET) format EtcdAgent.sln --verify-no-changes
 
-bench: build
+bench: build publish
 	@scripts/install-deps.sh hyperfine time
+	$(DOTNET) build bench/EtcdFill -c Release -nologo -v q
 	bench/run.sh
 
 publish:
-	$(DOTNET) publish src/Agent -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -p:PublishReadyToRun=true -o artifacts/publish
+	$(DOTNET) publish src/Agent -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
+		-p:PublishReadyToRun=true -p:PublishTrimmed=true -o artifacts/publish -nologo -v q
 
 demo: deps build
 	@scripts/demo.sh

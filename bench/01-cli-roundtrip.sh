@@ -8,10 +8,7 @@ mkdir -p "$out"
 # shellcheck source=scripts/lib-etcd.sh
 . scripts/lib-etcd.sh
 
-publish=artifacts/bench-publish
-dotnet publish src/Agent -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
-  -p:PublishReadyToRun=true -o "$publish" -nologo -v q >/dev/null
-agent="$publish/etcd-agent"
+agent=artifacts/publish/etcd-agent   # built by `make publish` (a prerequisite of `make bench`)
 
 work=$(mktemp -d -t etcd-agent-bench-XXXXXX)
 trap 'etcd_stop; rm -rf "$work"' EXIT

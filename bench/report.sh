@@ -15,7 +15,7 @@ machine. Ratios are etcd-agent ÷ etcdctl (lower is better for time). Peak RSS f
 - etcd/etcdctl: $(etcdctl version 2>/dev/null | head -n1 | sed 's/etcdctl version: //') (Debian), .NET $(dotnet --list-runtimes | awk '/NETCore.App/ {print $2}' | tail -n1)
 - etcd-agent: self-contained single-file, ReadyToRun (what \`make publish\` ships)
 
-## CLI round trip (one-shot process: start, connect, one RPC, print, exit)
+## CLI round trip (issue 2) (one-shot process: start, connect, one RPC, print, exit)
 
 | operation | etcd-agent mean | etcdctl mean | ratio | etcd-agent peak RSS | etcdctl peak RSS |
 |---|---|---|---|---|---|
@@ -23,6 +23,24 @@ HEAD
 while IFS='|' read -r verb a e r ar er; do
   echo "| \`$verb\` | ${a} ms | ${e} ms | ${r}× | $((ar / 1024)) MiB | $((er / 1024)) MiB |"
 done < "$out/cli-results.psv"
+if [ -f "$out/snapshot-results.psv" ]; then
+  IFS='|' read -r size pairs median am em ar er < "$out/snapshot-results.psv"
+  cat <<SNAP
+
+## snapshot save (issue 3)
+
+A throwaway etcd filled to $(awk -v s="$size" 'BEGIN {printf "%.2f GB", s/1e9}') (${size} bytes incl. trailer) by bench/EtcdFill, started with
+\`--quota-backend-bytes=8589934592\`. \`etcd-agent snapshot save\` and \`etcdctl snapshot save\` alternate A B for
+${pairs} pairs; the ratio is the median of the pairwise ratios. Goal: ratio ≤ 1.05, etcd-agent peak RSS ≤ 64 MB.
+
+| operation | etcd-agent median | etcdctl median | median pairwise ratio | etcd-agent peak RSS | etcdctl peak RSS |
+|---|---|---|---|---|---|
+| \`snapshot save\` | ${am} s | ${em} s | ${median}× | $((ar / 1024)) MiB | $((er / 1024)) MiB |
+
+etcd-agent also recomputes the sha256 of every byte and compares it to etcd's trailer, which etcdctl does not.
+SNAP
+fi
+
 cat <<'TAIL'
 
 What this says: etcdctl is a Go binary that starts in a few milliseconds; etcd-agent pays .NET runtime start-up

@@ -1,4 +1,5 @@
 using EtcdAgent.Commands;
+using EtcdAgent.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 // Logs go to stderr so stdout stays clean for -w json. Warnings by default: failover and re-authentication
@@ -6,10 +7,7 @@ using Microsoft.Extensions.Logging;
 var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("ETCD_AGENT_LOG_LEVEL"), ignoreCase: true, out var parsed)
     ? parsed
     : LogLevel.Warning;
-using var loggers = LoggerFactory.Create(builder => builder
-    .SetMinimumLevel(level)
-    .AddSimpleConsole(o => o.SingleLine = true)
-    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+using var loggers = new StderrLoggerFactory(Console.Error, level);
 
 var context = new CliContext
 {

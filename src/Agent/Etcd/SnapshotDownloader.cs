@@ -1,3 +1,4 @@
+using EtcdAgent.Diagnostics;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Protocol.Grpc;
 using EtcdAgent.Snapshots;
@@ -21,22 +22,20 @@ internal static class SnapshotDownloader
         var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
 
         using var trailer = new Sha256Trailer();
+        var memory = new GarbageCap();
         long? announced = null;
         string? snapshotVersion = null;
         try
         {
-            await foreach (var chunk in client.SnapshotAsync(endpoint, cancellationToken).ConfigureAwait(false))
+            // Chunks decode in place (no allocation per 32 KiB message): memory stays flat at any snapshot size.
+            await foreach (var chunk in client.SnapshotChunksAsync(endpoint, cancellationToken).ConfigureAwait(false))
             {
                 // remaining_bytes after the first blob = total - first blob: the db size etcd is about to send.
                 announced ??= (long)chunk.RemainingBytes + chunk.Blob.Length;
-                if (snapshotVersion is null && chunk.Version.Length > 0)
-                {
-                    snapshotVersion = chunk.Version;
-                }
-
-                var bytes = chunk.Blob.Memory;
-                trailer.Append(bytes.Span);
-                await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                snapshotVersion ??= chunk.Version;
+                trailer.Append(chunk.Blob.Span);
+                await destination.WriteAsync(chunk.Blob, cancellationToken).ConfigureAwait(false);
+                memory.Tick();
             }
         }
         catch (RpcException ex) when (ex.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.Internal)

@@ -79,6 +79,28 @@ public sealed class GrpcChannel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="ServerStreamingAsync{TRequest,TResponse}"/> but yields each message's undecoded bytes in a
+    /// reused buffer, valid only until the next iteration: for streams too long to allocate per message
+    /// (snapshots), decoded by the caller without copying.
+    /// </summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ServerStreamingRawAsync<TRequest, TResponse>(
+        GrpcMethod<TRequest, TResponse> method, TRequest request, CallOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse>
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(options);
+        using var scope = NewScope(method.Path, options, cancellationToken);
+        using var httpRequest = CreateRequest(method.Path, options, new ByteArrayContent(GrpcFraming.Frame(request)));
+        using var reader = await SendAsync(scope, httpRequest, method).ConfigureAwait(false);
+        while (await reader.ReadRawAsync().ConfigureAwait(false) is { } message)
+        {
+            yield return message;
+        }
+    }
+
     /// <summary>Starts a bidirectional call. The request headers go out at once; write before you read.</summary>
     public DuplexStreamingCall<TRequest, TResponse> StartDuplex<TRequest, TResponse>(
         GrpcMethod<TRequest, TResponse> method, CallOptions options, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Google.Protobuf;
 
@@ -24,12 +25,15 @@ internal static class GrpcFraming
 /// Reads length-prefixed messages from a response body. DATA frame boundaries mean nothing here, so every read
 /// loops until it has the bytes it needs. A clean end of stream on a message boundary ends the sequence;
 /// an end inside a message is an error (INTERNAL), as the spec demands.
+/// The returned bytes live in a buffer the reader reuses: they are valid until the next read. A snapshot stream
+/// is tens of thousands of 32 KiB messages, and a fresh array for each would only feed the garbage collector.
 /// </summary>
-internal sealed class GrpcMessageReader(Stream stream, int maxMessageBytes)
+internal sealed class GrpcMessageReader(Stream stream, int maxMessageBytes) : IDisposable
 {
     private readonly byte[] _header = new byte[GrpcFraming.HeaderSize];
+    private byte[] _buffer = [];
 
-    /// <summary>Returns the next message's bytes, or null at a clean end of stream.</summary>
+    /// <summary>Returns the next message's bytes (valid until the next call), or null at a clean end of stream.</summary>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(CancellationToken cancellationToken)
     {
         var got = await FillAsync(_header, cancellationToken).ConfigureAwait(false);
@@ -63,7 +67,13 @@ internal sealed class GrpcMessageReader(Stream stream, int maxMessageBytes)
             return ReadOnlyMemory<byte>.Empty;
         }
 
-        var body = new byte[length];
+        if (_buffer.Length < length)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        }
+
+        var body = _buffer.AsMemory(0, (int)length);
         var read = await FillAsync(body, cancellationToken).ConfigureAwait(false);
         if (read < body.Length)
         {
@@ -72,6 +82,12 @@ internal sealed class GrpcMessageReader(Stream stream, int maxMessageBytes)
         }
 
         return body;
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 
     private async ValueTask<int> FillAsync(Memory<byte> buffer, CancellationToken cancellationToken)

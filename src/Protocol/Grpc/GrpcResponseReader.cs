@@ -53,6 +53,29 @@ internal sealed class GrpcResponseReader<TResponse> : IDisposable
     /// <summary>The next message, or null when the server ended the stream with OK.</summary>
     public async ValueTask<TResponse?> ReadAsync()
     {
+        var bytes = await ReadRawAsync().ConfigureAwait(false);
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _parser.ParseFrom(bytes.Value.Span);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new RpcException(GrpcStatusCode.Internal,
+                $"cannot decode {typeof(TResponse).Name} from {_scope.Where}: {ex.Message}", ex)
+            { Endpoint = _scope.Endpoint };
+        }
+    }
+
+    /// <summary>
+    /// The next message's undecoded bytes, valid until the next read, or null when the server ended with OK.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>?> ReadRawAsync()
+    {
         ReadOnlyMemory<byte>? bytes;
         try
         {
@@ -69,17 +92,12 @@ internal sealed class GrpcResponseReader<TResponse> : IDisposable
             return code == GrpcStatusCode.OK ? null : throw _scope.Fail(code, message);
         }
 
-        try
-        {
-            return _parser.ParseFrom(bytes.Value.Span);
-        }
-        catch (InvalidProtocolBufferException ex)
-        {
-            throw new RpcException(GrpcStatusCode.Internal,
-                $"cannot decode {typeof(TResponse).Name} from {_scope.Where}: {ex.Message}", ex)
-            { Endpoint = _scope.Endpoint };
-        }
+        return bytes;
     }
 
-    public void Dispose() => _response.Dispose();
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _response.Dispose();
+    }
 }

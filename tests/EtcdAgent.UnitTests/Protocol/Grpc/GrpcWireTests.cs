@@ -34,21 +34,22 @@ public sealed class GrpcWireTests
     public async Task ReaderReassemblesMessagesFromOneByteReads()
     {
         var bytes = GrpcFraming.Frame(new RangeResponse { Count = 5 }).Concat(GrpcFraming.Frame(new RangeResponse { Count = 6 })).ToArray();
-        var reader = new GrpcMessageReader(new TrickleStream(bytes), 1024);
+        using var reader = new GrpcMessageReader(new TrickleStream(bytes), 1024);
 
-        var first = await reader.ReadAsync(default);
-        var second = await reader.ReadAsync(default);
+        // The returned bytes are valid until the next read (the buffer is reused), so decode each at once.
+        var first = RangeResponse.Parser.ParseFrom((await reader.ReadAsync(default))!.Value.Span);
+        var second = RangeResponse.Parser.ParseFrom((await reader.ReadAsync(default))!.Value.Span);
         var end = await reader.ReadAsync(default);
 
-        Assert.Equal(5, RangeResponse.Parser.ParseFrom(first!.Value.Span).Count);
-        Assert.Equal(6, RangeResponse.Parser.ParseFrom(second!.Value.Span).Count);
+        Assert.Equal(5, first.Count);
+        Assert.Equal(6, second.Count);
         Assert.Null(end);
     }
 
     [Fact]
     public async Task ReaderRejectsAStreamEndingInsideTheHeader()
     {
-        var reader = new GrpcMessageReader(new MemoryStream([0, 0, 0]), 1024);
+        using var reader = new GrpcMessageReader(new MemoryStream([0, 0, 0]), 1024);
         var ex = await Assert.ThrowsAsync<RpcException>(() => reader.ReadAsync(default).AsTask());
         Assert.Equal(GrpcStatusCode.Internal, ex.StatusCode);
     }
@@ -56,7 +57,7 @@ public sealed class GrpcWireTests
     [Fact]
     public async Task ReaderRejectsCompressedMessagesItNeverAskedFor()
     {
-        var reader = new GrpcMessageReader(new MemoryStream([1, 0, 0, 0, 1, 42]), 1024);
+        using var reader = new GrpcMessageReader(new MemoryStream([1, 0, 0, 0, 1, 42]), 1024);
         var ex = await Assert.ThrowsAsync<RpcException>(() => reader.ReadAsync(default).AsTask());
         Assert.Contains("compressed", ex.Detail, StringComparison.Ordinal);
     }
@@ -64,7 +65,7 @@ public sealed class GrpcWireTests
     [Fact]
     public async Task ReaderAcceptsAnEmptyMessage()
     {
-        var reader = new GrpcMessageReader(new MemoryStream([0, 0, 0, 0, 0]), 1024);
+        using var reader = new GrpcMessageReader(new MemoryStream([0, 0, 0, 0, 0]), 1024);
         var message = await reader.ReadAsync(default);
         Assert.Equal(0, message!.Value.Length);
     }

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using EtcdAgent.IntegrationTests.Fixtures;
+using Xunit;
+
+namespace EtcdAgent.IntegrationTests.Cli;
+
+/// <summary>
+/// The shipped form — trimmed, single-file, ReadyToRun (`make publish`) — against real etcd. Trimming can remove
+/// code that only runs at run time (reflection, JSON), which `dotnet test` on the untrimmed build never notices.
+/// </summary>
+public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixture<SingleEtcdFixture>, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    private static string Binary()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EtcdAgent.sln")))
+            {
+                var path = Path.Combine(dir.FullName, "artifacts", "publish", "etcd-agent");
+                Assert.True(File.Exists(path), $"{path} is missing: run `make publish` (make test does it first)");
+                return path;
+            }
+        }
+
+        throw new InvalidOperationException("EtcdAgent.sln not found above the test directory");
+    }
+
+    private static Task<ProcessRunner.Result> RunAsync(params string[] args) =>
+        ProcessRunner.RunAsync(Binary(), args, new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
+
+    [Fact]
+    public async Task PublishedBinaryPrintsJsonStatusAndMembers()
+    {
+        var status = await RunAsync("endpoint", "status", "--endpoints", fixture.Cluster.Endpoints, "-w", "json");
+        var members = await RunAsync("member", "list", "--endpoints", fixture.Cluster.Endpoints, "-w", "json");
+        var version = await RunAsync("version", "-w", "json");
+
+        Assert.True(status.ExitCode == 0, status.Stderr);
+        using var statusJson = JsonDocument.Parse(status.Stdout);
+        Assert.StartsWith("3.4", statusJson.RootElement[0].GetProperty("version").GetString(), StringComparison.Ordinal);
+        using var membersJson = JsonDocument.Parse(members.Stdout);
+        Assert.Equal("m1", membersJson.RootElement.GetProperty("members")[0].GetProperty("name").GetString());
+        Assert.Equal(0, version.ExitCode);
+    }
+
+    [Fact]
+    public async Task PublishedBinarySavesTheSameBytesAsEtcdctl()
+    {
+        using (var client = fixture.Cluster.Client())
+        {
+            await client.PutAsync("/published/k", "v");
+        }
+
+        var ours = await RunAsync("snapshot", "save", _dir.File("ours.db"), "--endpoints", fixture.Cluster.Endpoints);
+        var theirs = await fixture.Cluster.EtcdctlAsync("snapshot", "save", _dir.File("etcdctl.db"));
+
+        Assert.True(ours.ExitCode == 0, ours.Stderr);
+        Assert.Equal(0, theirs.ExitCode);
+        Assert.Equal(await File.ReadAllBytesAsync(_dir.File("etcdctl.db")), await File.ReadAllBytesAsync(_dir.File("ours.db")));
+    }
+
+    [Fact]
+    public async Task PublishedBinaryReportsErrorsWithExitCodes()
+    {
+        var dead = await RunAsync("endpoint", "status", "--endpoints", $"http://127.0.0.1:{FreePorts.Next()}");
+        var usage = await RunAsync("snapshot", "save");
+
+        Assert.Equal(3, dead.ExitCode);
+        Assert.Equal(2, usage.ExitCode);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
