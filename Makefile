@@ -21,7 +21,7 @@ deps:
 build:
 	$(DOTNET) build EtcdAgent.sln -c $(CONFIG) -nologo -clp:NoSummary
 
-# The published (trimmed, single-file) binary is what ships; tests/…/Published runs it against real etcd.
+# The published (trimmed, single-file) binary is what ships; PublishedBinaryTests run it against real etcd.
 test: deps build publish
 	@rm -rf $(RESULTS)
 	@status=0; \

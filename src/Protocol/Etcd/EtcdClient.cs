@@ -50,7 +50,7 @@ public sealed partial class EtcdClient : IDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
         var needsTls = options.Endpoints.Any(e => e.Scheme == "https");
         (_handler, var tlsFailure) = GrpcHandlerFactory.Create(options.DialTimeout, options.KeepAlivePingDelay,
-            options.KeepAlivePingTimeout, needsTls ? options.Tls ?? new TlsSettings(null, null, null) : null);
+            options.KeepAlivePingTimeout, options.Http2StreamWindowBytes, needsTls ? options.Tls ?? new TlsSettings(null, null, null) : null);
         _channels = options.Endpoints
             .Select(e => new GrpcChannel(e, _handler, options.MaxReceiveMessageBytes, _timeProvider, tlsFailure))
             .ToArray();

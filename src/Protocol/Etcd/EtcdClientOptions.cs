@@ -26,6 +26,12 @@ public sealed record EtcdClientOptions
     /// <summary>Largest response message accepted; a full-keyspace Range can be large.</summary>
     public int MaxReceiveMessageBytes { get; init; } = 256 * 1024 * 1024;
 
+    /// <summary>
+    /// HTTP/2 receive window per stream: bytes etcd may send ahead of the reader. Bounds the memory a snapshot
+    /// stream buffers and sets its speed (see docs/benchmarks.md).
+    /// </summary>
+    public int Http2StreamWindowBytes { get; init; } = 4 * 1024 * 1024;
+
     /// <summary>HTTP/2 keepalive ping interval while calls are active; clamped to at least 10 s for etcd.</summary>
     public TimeSpan KeepAlivePingDelay { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -15,8 +15,17 @@ public static class GrpcHandlerFactory
 
     /// <summary>Creates the handler and the validator whose last failure explains TLS errors.</summary>
     /// <exception cref="InvalidOperationException">A PEM file cannot be read or parsed (message says which).</exception>
+    /// <param name="dialTimeout">TCP + TLS connect budget.</param>
+    /// <param name="keepAlivePingDelay">HTTP/2 ping interval while calls are active (at least 10 s).</param>
+    /// <param name="keepAlivePingTimeout">How long a ping may go unanswered.</param>
+    /// <param name="streamWindowBytes">
+    /// HTTP/2 receive window per stream: how much etcd may send ahead of what we have consumed. The runtime's
+    /// dynamic window sizing is switched off by the agent (it grew buffers to 16 MiB), so this fixed size decides
+    /// streaming speed: 64 KiB made a 1 GB snapshot 40% slower than etcdctl, 4 MiB makes it faster.
+    /// </param>
+    /// <param name="tls">TLS files, or null for h2c.</param>
     public static (SocketsHttpHandler Handler, Func<string?> TlsFailure) Create(TimeSpan dialTimeout,
-        TimeSpan keepAlivePingDelay, TimeSpan keepAlivePingTimeout, TlsSettings? tls)
+        TimeSpan keepAlivePingDelay, TimeSpan keepAlivePingTimeout, int streamWindowBytes, TlsSettings? tls)
     {
         var handler = new SocketsHttpHandler
         {
@@ -25,6 +34,7 @@ public static class GrpcHandlerFactory
             KeepAlivePingDelay = keepAlivePingDelay < MinKeepAlivePingDelay ? MinKeepAlivePingDelay : keepAlivePingDelay,
             KeepAlivePingTimeout = keepAlivePingTimeout,
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+            InitialHttp2StreamWindowSize = streamWindowBytes,
             AutomaticDecompression = System.Net.DecompressionMethods.None,
             UseCookies = false,
             UseProxy = false,
