@@ -13,9 +13,11 @@ machine. Ratios are etcd-agent ÷ etcdctl (lower is better for time). Peak RSS f
 - Date: $(date -u +%Y-%m-%d)
 - Machine: $(nproc) cores, ${mem}, ${cpu}
 - etcd/etcdctl: $(etcdctl version 2>/dev/null | head -n1 | sed 's/etcdctl version: //') (Debian), .NET $(dotnet --list-runtimes | awk '/NETCore.App/ {print $2}' | tail -n1)
-- etcd-agent: self-contained single-file, ReadyToRun (what \`make publish\` ships)
+- etcd-agent: self-contained single-file, ReadyToRun, trimmed (what \`make publish\` ships)
 
-## CLI round trip (issue 2) (one-shot process: start, connect, one RPC, print, exit)
+## CLI round trip (issue 2)
+
+One-shot process: start, connect, one RPC, print, exit; hyperfine, 3 warm-ups and 30 runs of each, same etcd, same run.
 
 | operation | etcd-agent mean | etcdctl mean | ratio | etcd-agent peak RSS | etcdctl peak RSS |
 |---|---|---|---|---|---|
@@ -23,6 +25,12 @@ HEAD
 while IFS='|' read -r verb a e r ar er; do
   echo "| \`$verb\` | ${a} ms | ${e} ms | ${r}× | $((ar / 1024)) MiB | $((er / 1024)) MiB |"
 done < "$out/cli-results.psv"
+cat <<'CLI'
+
+etcdctl is a Go binary that starts in a few milliseconds; etcd-agent pays .NET runtime start-up (ReadyToRun
+already removes most JIT work) on every one-shot invocation. At a prompt both are instant; the daemon (issue 7)
+pays start-up once.
+CLI
 if [ -f "$out/snapshot-results.psv" ]; then
   IFS='|' read -r size pairs median am em ar er < "$out/snapshot-results.psv"
   cat <<SNAP
@@ -43,8 +51,5 @@ fi
 
 cat <<'TAIL'
 
-What this says: etcdctl is a Go binary that starts in a few milliseconds; etcd-agent pays .NET runtime start-up
-(ReadyToRun already removes most JIT work) on every one-shot invocation. For an operator at a prompt both are
-instant; for the daemon (later issues) start-up is paid once. The snapshot, status and restore benchmarks that the
-later issues name are added to this file by their own bench scripts.
+Benchmarks of later issues (snapshot status/verify, backup, restore) are added to bench/ and to this report.
 TAIL
