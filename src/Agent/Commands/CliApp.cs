@@ -53,7 +53,14 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
-        var config = new InvocationConfiguration { Output = context.Out, Error = context.Error };
+        // On SIGINT/SIGTERM the verb's token is cancelled; give its finally blocks (deleting a .part, closing
+        // streams) up to 30 s before the process is ended, instead of System.CommandLine's 2 s.
+        var config = new InvocationConfiguration
+        {
+            Output = context.Out,
+            Error = context.Error,
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+        };
         return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
     }
 }

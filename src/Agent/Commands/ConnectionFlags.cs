@@ -135,7 +135,7 @@ internal sealed class ConnectionFlags
         {
             var withScheme = raw.Contains("://", StringComparison.Ordinal) ? raw : (defaultTls ? "https://" : "http://") + raw;
             if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
-                || uri.AbsolutePath != "/" || uri.IsDefaultPort && !raw.Contains(':', StringComparison.Ordinal))
+                || uri.AbsolutePath != "/" || !HasExplicitPort(withScheme))
             {
                 throw new ConfigurationException(
                     $"endpoint '{raw}' is not a client URL; expected http://host:port or https://host:port, e.g. https://10.0.0.1:2379");
@@ -149,8 +149,19 @@ internal sealed class ConnectionFlags
             : result;
     }
 
+    /// <summary>etcd has no default port worth guessing: "https://etcd-1" must not silently mean port 443.</summary>
+    private static bool HasExplicitPort(string url)
+    {
+        var authority = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..].Split('/')[0];
+        var afterHost = authority.StartsWith('[') ? authority[(authority.IndexOf(']', StringComparison.Ordinal) + 1)..] : authority;
+        var colon = afterHost.LastIndexOf(':');
+        return colon >= 0 && colon + 1 < afterHost.Length && afterHost[(colon + 1)..].All(char.IsAsciiDigit);
+    }
+
     private static TimeSpan ParseDuration(string? text, string flag) =>
-        GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero
+        GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero && value <= MaxTimeout
             ? value
-            : throw new ConfigurationException($"{flag} '{text}' is not a positive duration; use e.g. 500ms, 2s, 1m");
+            : throw new ConfigurationException($"{flag} '{text}' is not a duration between 1ns and 24h; use e.g. 500ms, 2s, 1m");
+
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(24);
 }

@@ -29,7 +29,8 @@ internal static class SnapshotSaveCommand
 
             var path = Path.GetFullPath(parse.GetValue(file)!);
             var info = await AtomicFile.WriteAsync(path, parse.GetValue(force),
-                stream => SnapshotDownloader.DownloadAsync(client, settings.Endpoints[0], stream, context.Time, ct))
+                stream => SnapshotDownloader.DownloadAsync(client, settings.Endpoints[0], stream, context.Time, ct),
+                warning => context.Error.WriteLine("Warning: " + warning))
                 .ConfigureAwait(false);
             Print(context.Out, path, info, parse.GetValue(writeOut)!);
             return ExitCodes.Success;

@@ -13,8 +13,15 @@ namespace EtcdAgent.Etcd;
 /// </summary>
 internal static class SnapshotDownloader
 {
+    /// <summary>
+    /// How long the stream may deliver nothing before it counts as stalled. Snapshots have no overall deadline
+    /// (a big one takes minutes), and etcd answers HTTP/2 pings even when its snapshot goroutine is stuck, so
+    /// without this a stalled stream would hang the run and every later one.
+    /// </summary>
+    public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(60);
+
     public static async Task<SnapshotInfo> DownloadAsync(EtcdClient client, Uri endpoint, Stream destination,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken, TimeSpan? stallTimeout = null)
     {
         var started = time.GetTimestamp();
 
@@ -25,11 +32,15 @@ internal static class SnapshotDownloader
         var memory = new GarbageCap();
         long? announced = null;
         string? snapshotVersion = null;
+        var stall = stallTimeout ?? DefaultStallTimeout;
+        using var idle = new CancellationTokenSource(stall, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
         try
         {
             // Chunks decode in place (no allocation per 32 KiB message): memory stays flat at any snapshot size.
-            await foreach (var chunk in client.SnapshotChunksAsync(endpoint, cancellationToken).ConfigureAwait(false))
+            await foreach (var chunk in client.SnapshotChunksAsync(endpoint, linked.Token).ConfigureAwait(false))
             {
+                idle.CancelAfter(stall);
                 // remaining_bytes after the first blob = total - first blob: the db size etcd is about to send.
                 announced ??= (long)chunk.RemainingBytes + chunk.Blob.Length;
                 snapshotVersion ??= chunk.Version;
@@ -38,8 +49,16 @@ internal static class SnapshotDownloader
                 memory.Tick();
             }
         }
-        catch (RpcException ex) when (ex.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.Internal)
+        catch (OperationCanceledException ex) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            throw new SnapshotException(SnapshotFault.StreamCut,
+                $"the snapshot stream from {endpoint.Display()} stalled: no data for {stall.TotalSeconds:0.#}s after " +
+                $"{trailer.TotalBytes} bytes. Nothing usable was kept. Check that member's etcd log and disk, then retry.", ex);
+        }
+        catch (RpcException ex) when (trailer.TotalBytes > 0)
+        {
+            // Once bytes have flowed, any end but OK is a broken stream, whatever code the transport gave it.
+            // (Auth and connection errors arrive before the first blob and keep their own meaning.)
             throw new SnapshotException(SnapshotFault.StreamCut,
                 $"the snapshot stream from {endpoint.Display()} broke after {trailer.TotalBytes} bytes ({ex.Detail}). " +
                 "Nothing usable was kept. Retry; if it keeps failing, look at that member's etcd log.", ex);

@@ -3,15 +3,22 @@ using EtcdAgent.Configuration;
 namespace EtcdAgent.Snapshots;
 
 /// <summary>
-/// Writes a file so that it either appears whole or not at all: FILE.part created 0600 (snapshots hold every
-/// Kubernetes Secret), fsync, rename over FILE, fsync the directory; the .part is deleted in finally on any failure
-/// (etcd's SaveWithVersion pattern, STYLE.md 5).
+/// Writes a file so that it either appears whole or not at all: FILE.part 0600 (snapshots hold every Kubernetes
+/// Secret), fsync, rename over FILE, fsync the directory; the .part is deleted in finally on any failure (etcd's
+/// SaveWithVersion pattern, STYLE.md 5). The .part is held under an exclusive lock (.NET's FileShare.None is
+/// flock on Linux): a .part that a crashed run left behind is unlocked and simply reused, while one that a live
+/// writer holds is refused — so a crash never blocks the next scheduled run.
 /// </summary>
 internal static class AtomicFile
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    public static async Task<T> WriteAsync<T>(string path, bool overwrite, Func<Stream, Task<T>> write)
+    /// <param name="path">The file to write.</param>
+    /// <param name="overwrite">Replace an existing file (atomically, once the new one is complete).</param>
+    /// <param name="write">Writes the content; its result is returned.</param>
+    /// <param name="warn">Told about problems that do not lose the file (the directory fsync failing).</param>
+    public static async Task<T> WriteAsync<T>(string path, bool overwrite, Func<Stream, Task<T>> write,
+        Action<string>? warn = null)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
@@ -35,9 +42,14 @@ internal static class AtomicFile
         try
         {
             T result;
+            if (new FileInfo(part).LinkTarget is not null)
+            {
+                throw new ConfigurationException($"{part} is a symbolic link; refusing to write through it. Remove it and retry.");
+            }
+
             var options = new FileStreamOptions
             {
-                Mode = FileMode.CreateNew,
+                Mode = FileMode.OpenOrCreate,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 UnixCreateMode = OwnerOnly,
@@ -52,8 +64,7 @@ internal static class AtomicFile
             catch (IOException ex) when (File.Exists(part))
             {
                 throw new ConfigurationException(
-                    $"{part} already exists: another snapshot is being written to this path, or a crashed run left it. " +
-                    "If no etcd-agent is running, delete it and retry.", ex);
+                    $"{part} is being written by another process (it holds the lock); wait for it or choose another path.", ex);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -63,6 +74,9 @@ internal static class AtomicFile
             created = true;
             await using (stream.ConfigureAwait(false))
             {
+                // Left by a crashed run, or new: either way ours now, and private.
+                stream.SetLength(0);
+                File.SetUnixFileMode(part, OwnerOnly);
                 result = await write(stream).ConfigureAwait(false);
                 await stream.FlushAsync().ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
@@ -70,7 +84,16 @@ internal static class AtomicFile
 
             File.Move(part, full, overwrite);
             created = false;
-            DirectorySync.Fsync(directory);
+            try
+            {
+                DirectorySync.Fsync(directory);
+            }
+            catch (IOException ex)
+            {
+                // The file is complete and in place; only its survival of a power cut right now is unconfirmed.
+                warn?.Invoke($"{full} was written, but fsync of {directory} failed ({ex.Message}); its rename may not survive a power cut");
+            }
+
             return result;
         }
         finally

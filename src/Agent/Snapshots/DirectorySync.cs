@@ -9,12 +9,13 @@ namespace EtcdAgent.Snapshots;
 /// </summary>
 internal static partial class DirectorySync
 {
+    // O_RDONLY opens a directory on Linux. O_DIRECTORY would only add a check, and its value differs between
+    // x86 (0x10000) and arm64 (0x4000, where 0x10000 is O_DIRECT): not worth a per-architecture table.
     private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000; // Linux, all architectures .NET runs on.
 
     public static void Fsync(string directory)
     {
-        var fd = Open(directory, ORdOnly | ODirectory);
+        var fd = Open(directory, ORdOnly);
         if (fd < 0)
         {
             throw new IOException($"cannot open directory {directory} to fsync it: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");

@@ -113,7 +113,7 @@ public sealed partial class EtcdClient
             {
                 await enumerator.DisposeAsync().ConfigureAwait(false);
                 Log.Reauthenticating(_logger, channel.Address, ex.Detail);
-                ForgetToken(channel.Address);
+                ForgetToken(channel.Address, options);
             }
             catch
             {

@@ -130,7 +130,7 @@ public sealed partial class EtcdClient : IDisposable
         {
             // The server rejected the token before doing anything, so a retry cannot apply the call twice.
             Log.Reauthenticating(_logger, channel.Address, ex.Detail);
-            _tokens.TryRemove(channel.Address, out _);
+            ForgetToken(channel.Address, options);
             options = await CallOptionsForAsync(channel, _options.CommandTimeout, cancellationToken).ConfigureAwait(false);
             return await channel.UnaryAsync(method, request, options, cancellationToken).ConfigureAwait(false);
         }
@@ -186,7 +186,15 @@ public sealed partial class EtcdClient : IDisposable
         }
     }
 
-    internal void ForgetToken(Uri endpoint) => _tokens.TryRemove(endpoint, out _);
+    /// <summary>Drops the token a failed call used, but not a fresher one another call obtained meanwhile.</summary>
+    internal void ForgetToken(Uri endpoint, CallOptions used)
+    {
+        var token = used.Metadata.FirstOrDefault(m => m.Key == TokenMetadata).Value;
+        if (token is not null)
+        {
+            _tokens.TryRemove(new KeyValuePair<Uri, string>(endpoint, token));
+        }
+    }
 
     internal GrpcChannel ChannelFor(Uri endpoint)
     {

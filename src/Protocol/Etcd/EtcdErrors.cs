@@ -13,7 +13,8 @@ public static class EtcdErrors
     public static bool IsInvalidToken(RpcException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        return Contains(ex, "invalid auth token")
+        // "revision of auth store is old": the token predates a permission change; clientv3 renews it too.
+        return Contains(ex, "invalid auth token") || Contains(ex, "revision of auth store is old")
                || (ex.StatusCode == GrpcStatusCode.Unauthenticated && !Contains(ex, "authentication failed"));
     }
 

@@ -7,7 +7,9 @@ namespace EtcdAgent.Protocol.Etcd;
 /// <summary>
 /// Renews a lease at a third of its TTL over a bidirectional LeaseKeepAlive stream. A broken stream is reopened
 /// (on the next endpoint) until the lease would have expired; then, or when etcd answers TTL 0, the lease is lost
-/// and <see cref="Lost"/> completes — holders of a lease-backed lock must stop work at that moment.
+/// and <see cref="Lost"/> completes — holders of a lease-backed lock must stop work at that moment. Expiry is
+/// judged from when the last acknowledged renewal was *sent*, and every wait for an answer is bounded by the time
+/// the lease has left, so a member that goes silent cannot hide an expired lease.
 /// </summary>
 public sealed class LeaseKeepAlive : IAsyncDisposable
 {
@@ -15,21 +17,22 @@ public sealed class LeaseKeepAlive : IAsyncDisposable
     private readonly EtcdClient _client;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly TimeSpan _ttl;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<string> _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
+    private long _ttlTicks;
     private long _lastTtl;
     private long _renewals;
+    private long _lastRenewedUtcTicks;
 
     internal LeaseKeepAlive(EtcdClient client, long leaseId, TimeSpan ttl, TimeProvider time, ILogger logger)
     {
         _client = client;
         LeaseId = leaseId;
-        _ttl = ttl;
+        _ttlTicks = ttl.Ticks;
         _time = time;
         _logger = logger;
-        LastRenewed = time.GetUtcNow();
+        _lastRenewedUtcTicks = time.GetUtcNow().UtcTicks;
         _loop = Task.Run(RunAsync);
     }
 
@@ -42,80 +45,102 @@ public sealed class LeaseKeepAlive : IAsyncDisposable
     /// <summary>How many renewals etcd has acknowledged.</summary>
     public long Renewals => Interlocked.Read(ref _renewals);
 
-    /// <summary>When etcd last acknowledged a renewal.</summary>
-    public DateTimeOffset LastRenewed { get; private set; }
+    /// <summary>When the last renewal that etcd acknowledged was sent.</summary>
+    public DateTimeOffset LastRenewed => new(Interlocked.Read(ref _lastRenewedUtcTicks), TimeSpan.Zero);
 
     /// <summary>Completes with the reason when the lease is lost; never completes while it is kept alive.</summary>
     public Task<string> Lost => _lost.Task;
 
+    private TimeSpan Ttl => TimeSpan.FromTicks(Interlocked.Read(ref _ttlTicks));
+
+    private TimeSpan Left => LastRenewed + Ttl - _time.GetUtcNow();
+
     private async Task RunAsync()
     {
         var index = _client.PreferredIndex;
-        while (!_stop.IsCancellationRequested)
+        try
         {
-            var channel = _client.ChannelAt(index);
-            try
+            while (!_stop.IsCancellationRequested)
             {
-                var reason = await KeepAliveOnStreamAsync(channel).ConfigureAwait(false);
-                if (reason is not null)
+                var channel = _client.ChannelAt(index);
+                var options = CallOptions.Default;
+                try
                 {
+                    options = await _client.CallOptionsForAsync(channel, timeout: null, _stop.Token).ConfigureAwait(false);
+                    var reason = await KeepAliveOnStreamAsync(channel, options).ConfigureAwait(false);
                     SetLost(reason);
                     return;
                 }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException ex)
-            {
-                EtcdClient.Log.KeepAliveRetry(_logger, LeaseId, channel.Address, ex.Detail);
-                if (EtcdErrors.IsInvalidToken(ex))
+                catch (RpcException ex)
                 {
-                    _client.ForgetToken(channel.Address);
+                    EtcdClient.Log.KeepAliveRetry(_logger, LeaseId, channel.Address, ex.Detail);
+                    if (EtcdErrors.IsInvalidToken(ex))
+                    {
+                        _client.ForgetToken(channel.Address, options);
+                    }
+                    else
+                    {
+                        index++;
+                    }
                 }
-                else
+
+                if (Left <= TimeSpan.Zero)
                 {
-                    index++;
+                    SetLost($"no renewal acknowledged for {Ttl.TotalSeconds:0.#}s (the TTL); the lease has expired");
+                    return;
                 }
-            }
 
-            if (_time.GetUtcNow() - LastRenewed >= _ttl)
-            {
-                SetLost($"no renewal acknowledged for {_ttl.TotalSeconds:0.#}s (the TTL); the lease has expired");
-                return;
-            }
-
-            try
-            {
                 await Task.Delay(RetryDelay, _time, _stop.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Disposed: stop renewing; the lease itself lives until revoked or expired.
+        }
+#pragma warning disable CA1031 // Whatever broke the loop, a holder must learn the lease is no longer kept.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            SetLost($"keepalive stopped unexpectedly: {ex.Message}");
         }
     }
 
     /// <summary>Renews over one stream until it breaks (throws) or the lease is gone (returns the reason).</summary>
-    private async Task<string?> KeepAliveOnStreamAsync(GrpcChannel channel)
+    private async Task<string> KeepAliveOnStreamAsync(GrpcChannel channel, CallOptions options)
     {
-        var options = await _client.CallOptionsForAsync(channel, timeout: null, _stop.Token).ConfigureAwait(false);
         var call = channel.StartDuplex(EtcdMethods.LeaseKeepAlive, options, _stop.Token);
         await using var _ = call.ConfigureAwait(false);
         while (true)
         {
+            var sentAt = _time.GetUtcNow();
             await call.WriteAsync(new LeaseKeepAliveRequest { ID = LeaseId }).ConfigureAwait(false);
-            var response = await call.ReadAsync().ConfigureAwait(false)
-                           ?? throw new RpcException(GrpcStatusCode.Unavailable, "keepalive stream ended by the server");
+            LeaseKeepAliveResponse? response;
+            try
+            {
+                var left = Left;
+                response = left <= TimeSpan.Zero
+                    ? throw new TimeoutException()
+                    : await call.ReadAsync().AsTask().WaitAsync(left, _time, _stop.Token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return $"no renewal acknowledged within the lease's TTL ({Ttl.TotalSeconds:0.#}s) by {channel.Address}; the lease has expired";
+            }
+
+            if (response is null)
+            {
+                throw new RpcException(GrpcStatusCode.Unavailable, "keepalive stream ended by the server");
+            }
+
             if (response.TTL <= 0)
             {
                 return "etcd reports the lease no longer exists (revoked or expired)";
             }
 
             Interlocked.Exchange(ref _lastTtl, response.TTL);
+            Interlocked.Exchange(ref _ttlTicks, TimeSpan.FromSeconds(response.TTL).Ticks);
+            Interlocked.Exchange(ref _lastRenewedUtcTicks, sentAt.UtcTicks);
             Interlocked.Increment(ref _renewals);
-            LastRenewed = _time.GetUtcNow();
 
             // A third of the TTL, as clientv3 does: two renewals may be lost before the lease expires.
             var wait = TimeSpan.FromSeconds(Math.Max(response.TTL / 3.0, 0.2));
@@ -123,11 +148,12 @@ public sealed class LeaseKeepAlive : IAsyncDisposable
         }
     }
 
-
     private void SetLost(string reason)
     {
-        EtcdClient.Log.LeaseLost(_logger, LeaseId, reason);
-        _lost.TrySetResult(reason);
+        if (_lost.TrySetResult(reason))
+        {
+            EtcdClient.Log.LeaseLost(_logger, LeaseId, reason);
+        }
     }
 
     /// <summary>Stops renewing (the lease itself stays until revoked or expired).</summary>

@@ -65,11 +65,17 @@ internal sealed class CallScope : IDisposable
                 return new RpcException(GrpcStatusCode.DeadlineExceeded,
                     $"{Path} on {Where} did not finish within {_timeout?.TotalSeconds:0.###}s", ex)
                 { Endpoint = Endpoint };
-            case OperationCanceledException when !responseStarted:
-                // Neither our token nor the deadline fired: SocketsHttpHandler.ConnectTimeout (the dial timeout).
+            case OperationCanceledException { InnerException: TimeoutException } when !responseStarted:
+                // Neither our token nor the deadline fired, and a TimeoutException inside is how
+                // SocketsHttpHandler.ConnectTimeout (the dial timeout) surfaces: nothing was sent.
                 return new RpcException(GrpcStatusCode.Unavailable,
                     $"cannot connect to {Where}: no answer within the dial timeout", ex)
                 { Endpoint = Endpoint, RequestNotSent = true };
+            case OperationCanceledException:
+                // Some other cancellation inside the HTTP stack: the request may have left, so no resend.
+                return new RpcException(GrpcStatusCode.Unavailable,
+                    $"{Path} on {Where} was aborted by the transport: {ex.Message}", ex)
+                { Endpoint = Endpoint };
             case HttpProtocolException protocol:
                 return FromHttp2Error(protocol);
             case HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError } or AuthenticationException:

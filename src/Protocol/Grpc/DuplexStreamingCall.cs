@@ -36,7 +36,15 @@ public sealed class DuplexStreamingCall<TRequest, TResponse> : IAsyncDisposable
     {
         var framed = GrpcFraming.Frame(message);
         var stream = await GetRequestStreamAsync().ConfigureAwait(false);
-        await _writeLock.WaitAsync(_scope.Token).ConfigureAwait(false);
+        try
+        {
+            await _writeLock.WaitAsync(_scope.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw _scope.Translate(ex, responseStarted: _sendTask.IsCompletedSuccessfully);
+        }
+
         try
         {
             await stream.WriteAsync(framed, _scope.Token).ConfigureAwait(false);
@@ -66,10 +74,19 @@ public sealed class DuplexStreamingCall<TRequest, TResponse> : IAsyncDisposable
     private async Task<Stream> GetRequestStreamAsync()
     {
         var first = await Task.WhenAny(_content.StreamTask, _sendTask).ConfigureAwait(false);
-        if (first != _content.StreamTask && _sendTask.IsFaulted)
+        if (first != _content.StreamTask && !_sendTask.IsCompletedSuccessfully)
         {
-            // The call failed before the request body could start (connection refused, TLS): report that.
-            throw _scope.Translate(_sendTask.Exception!.InnerException!, responseStarted: false);
+            // The call ended before the request body could start (refused, TLS, connect timeout — the last one
+            // completes the task as cancelled, not faulted): report that instead of waiting for a body that
+            // will never be asked for.
+            try
+            {
+                await _sendTask.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                throw _scope.Translate(ex, responseStarted: false);
+            }
         }
 
         try

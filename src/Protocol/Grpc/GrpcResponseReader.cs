@@ -10,6 +10,7 @@ internal sealed class GrpcResponseReader<TResponse> : IDisposable
     private readonly HttpResponseMessage _response;
     private readonly GrpcMessageReader _reader;
     private readonly MessageParser<TResponse> _parser;
+    private bool _ended;
 
     private GrpcResponseReader(CallScope scope, HttpResponseMessage response, Stream body,
         MessageParser<TResponse> parser, int maxMessageBytes)
@@ -35,13 +36,16 @@ internal sealed class GrpcResponseReader<TResponse> : IDisposable
 
         try
         {
-            if (GrpcResponseStatus.FromHeaders(response) is { } status)
+            var status = GrpcResponseStatus.FromHeaders(response);
+            if (status is { Code: not GrpcStatusCode.OK } failed)
             {
-                throw scope.Fail(status.Code, status.Message);
+                throw scope.Fail(failed.Code, failed.Message);
             }
 
             var body = await response.Content.ReadAsStreamAsync(scope.Token).ConfigureAwait(false);
-            return new GrpcResponseReader<TResponse>(scope, response, body, parser, maxMessageBytes);
+
+            // A trailers-only OK (grpc-go's answer for a stream with no messages) is a clean, empty end.
+            return new GrpcResponseReader<TResponse>(scope, response, body, parser, maxMessageBytes) { _ended = status is not null };
         }
         catch (Exception ex)
         {
@@ -76,6 +80,11 @@ internal sealed class GrpcResponseReader<TResponse> : IDisposable
     /// </summary>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadRawAsync()
     {
+        if (_ended)
+        {
+            return null;
+        }
+
         ReadOnlyMemory<byte>? bytes;
         try
         {

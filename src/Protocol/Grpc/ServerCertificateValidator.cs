@@ -46,6 +46,9 @@ internal sealed class ServerCertificateValidator(X509Certificate2Collection? cus
 
         // Private etcd CAs publish no revocation lists; etcdctl does not check them either.
         customChain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+        // The custom CA is the whole trust: never stall a handshake fetching intermediates from the network.
+        customChain.ChainPolicy.DisableCertificateDownloads = true;
         if (chain is not null)
         {
             foreach (var element in chain.ChainElements)

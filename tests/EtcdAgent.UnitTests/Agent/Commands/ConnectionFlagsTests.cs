@@ -114,10 +114,24 @@ public sealed class ConnectionFlagsTests : IDisposable
     [InlineData("ftp://x:1")]
     [InlineData("http://x:1/path")]
     [InlineData("not a url")]
+    [InlineData("https://etcd-1")]
+    [InlineData("http://[::1]")]
+    [InlineData("etcd-1")]
     public void MalformedEndpointIsRefused(string endpoint)
     {
         var ex = Assert.Throws<ConfigurationException>(() => Resolve("--endpoints", endpoint));
         Assert.Contains("client URL", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IPv6EndpointWithPortIsAccepted() =>
+        Assert.Equal(["http://[::1]:2379/"], Resolve("--endpoints", "http://[::1]:2379").Endpoints);
+
+    [Fact]
+    public void AbsurdTimeoutIsRefused()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => Resolve("--command-timeout", "1200h"));
+        Assert.Contains("24h", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -112,6 +112,9 @@ public sealed class SnapshotSaveCommandTests : IDisposable
             TestGrpcServer.StartGrpcResponse(ctx.Response);
             await ctx.Response.Body.WriteAsync(TestGrpcServer.Frame(new SnapshotResponse { RemainingBytes = 10, Blob = ByteString.CopyFrom(new byte[1000]) }));
             await ctx.Response.Body.FlushAsync();
+
+            // Give the client time to consume the first blob: a reset discards data not yet read.
+            await Task.Delay(500);
             ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResetFeature>()!.Reset(0x2);
         });
 

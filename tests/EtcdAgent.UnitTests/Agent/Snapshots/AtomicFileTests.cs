@@ -62,14 +62,45 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
-    public async Task ForeignPartFileIsReportedAndNotDeleted()
+    public async Task PartLeftByACrashedRunIsReusedNotABlocker()
     {
-        await File.WriteAllBytesAsync(P("snap.db.part"), [7]);
+        await File.WriteAllBytesAsync(P("snap.db.part"), new byte[5000]);
+        File.SetUnixFileMode(P("snap.db.part"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+
+        await AtomicFile.WriteAsync(P("snap.db"), false, Writes([1, 2, 3]));
+
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(P("snap.db")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(P("snap.db")));
+        Assert.False(File.Exists(P("snap.db.part")));
+    }
+
+    [Fact]
+    public async Task PartHeldByALiveWriterIsRefusedAndLeftAlone()
+    {
+        // FileShare.None takes the same exclusive flock a running etcd-agent holds on its .part.
+        await using (var live = new FileStream(P("snap.db.part"), FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            live.WriteByte(7);
+            live.Flush();
+
+            var ex = await Assert.ThrowsAsync<ConfigurationException>(() => AtomicFile.WriteAsync(P("snap.db"), false, Writes([1])));
+
+            Assert.Contains("another process", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal([7], await File.ReadAllBytesAsync(P("snap.db.part")));
+        Assert.False(File.Exists(P("snap.db")));
+    }
+
+    [Fact]
+    public async Task SymlinkedPartIsRefused()
+    {
+        File.CreateSymbolicLink(P("snap.db.part"), P("elsewhere"));
 
         var ex = await Assert.ThrowsAsync<ConfigurationException>(() => AtomicFile.WriteAsync(P("snap.db"), false, Writes([1])));
 
-        Assert.Contains("already exists", ex.Message, StringComparison.Ordinal);
-        Assert.Equal([7], await File.ReadAllBytesAsync(P("snap.db.part")));
+        Assert.Contains("symbolic link", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(P("elsewhere")));
     }
 
     [Fact]

@@ -288,6 +288,29 @@ public sealed class GrpcTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task TrailersOnlyOkIsACleanEmptyStream()
+    {
+        await using var server = await TestGrpcServer.StartAsync(ctx =>
+        {
+            TestGrpcServer.StartGrpcResponse(ctx.Response);
+            ctx.Response.Headers["grpc-status"] = "0";
+            return Task.CompletedTask;
+        });
+        using var channel = Channel(server);
+
+        var messages = 0;
+        await foreach (var unused in channel.ServerStreamingAsync(Snapshot, new SnapshotRequest(), Deadline(), default))
+        {
+            messages++;
+        }
+
+        var unary = await Assert.ThrowsAsync<RpcException>(() => channel.UnaryAsync(Range, new RangeRequest(), Deadline(), default));
+        Assert.Equal(0, messages);
+        Assert.Equal(GrpcStatusCode.Internal, unary.StatusCode);
+        Assert.Contains("no response message", unary.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnaryOkWithoutAMessageIsInternal()
     {
         await using var server = await TestGrpcServer.StartAsync(ctx => TestGrpcServer.RespondAsync(ctx));
