@@ -30,6 +30,8 @@ internal static class CliApp
         var snapshot = new Command("snapshot", "Take and check etcd snapshots")
         {
             SnapshotSaveCommand.Create(context, flags, writeOut),
+            SnapshotStatusCommand.Create(context, writeOut),
+            SnapshotVerifyCommand.Create(context, writeOut),
         };
         root.Subcommands.Add(snapshot);
         root.Subcommands.Add(endpoint);

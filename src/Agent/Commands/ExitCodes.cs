@@ -26,12 +26,15 @@ internal static class ExitCodes
     /// <summary>Data failed verification (sha256 trailer, size, structure): do not use it.</summary>
     public const int Corrupt = 6;
 
+    /// <summary>A local file cannot be read (missing, permission, a directory).</summary>
+    public const int CannotRead = 7;
+
     /// <summary>Interrupted (SIGINT/SIGTERM), by shell convention 128 + SIGINT.</summary>
     public const int Interrupted = 130;
 
     public const string HelpText = """
         Exit codes: 0 success; 1 error; 2 bad flags, configuration or local file; 3 etcd unreachable;
-        4 authentication failed or permission denied; 5 an endpoint is unhealthy; 6 data failed verification;
-        130 interrupted.
+        4 authentication failed or permission denied; 5 an endpoint is unhealthy; 6 data failed verification
+        (corrupt); 7 a local file cannot be read; 130 interrupted.
         """;
 }

@@ -23,6 +23,16 @@ internal sealed record MemberListJson(string ClusterId, string MemberId, long Re
 internal sealed record SnapshotSaveJson(string Path, string Endpoint, string MemberId, string ClusterId, long Revision,
     ulong RaftIndex, string EtcdVersion, long Size, string Sha256, double DurationMs);
 
+/// <summary>
+/// `snapshot status -w json`: etcdctl's four fields first (same names and values), then what etcdctl lacks.
+/// </summary>
+internal sealed record SnapshotStatusJson(uint Hash, long Revision, long TotalKey, long TotalSize, long? LiveKeys,
+    string? StorageVersion, ulong? ConsistentIndex, IReadOnlyDictionary<string, long> Buckets);
+
+/// <summary>`snapshot verify -w json`.</summary>
+internal sealed record SnapshotVerifyJson(string Path, bool Valid, string? Fault, string Trailer, string? Sha256,
+    SnapshotStatusJson? Status, long PagesInUse, long FreePages, bool FreelistPersisted, string? Warning);
+
 /// <summary>Build facts for -w json.</summary>
 internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture);
 
@@ -34,6 +44,8 @@ internal sealed record VersionJson(string Version, string Runtime, string Os, st
 [JsonSerializable(typeof(MemberListJson))]
 [JsonSerializable(typeof(VersionJson))]
 [JsonSerializable(typeof(SnapshotSaveJson))]
+[JsonSerializable(typeof(SnapshotStatusJson))]
+[JsonSerializable(typeof(SnapshotVerifyJson))]
 internal sealed partial class AgentJsonContext : JsonSerializerContext
 {
     public static void Write<T>(TextWriter output, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>

@@ -1,5 +1,6 @@
 using System.Text;
 using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Wire;
 
 namespace EtcdAgent.Protocol.Etcd;
 
@@ -30,81 +31,39 @@ public readonly struct SnapshotChunk
     /// <exception cref="RpcException">INTERNAL when the bytes are not a valid message.</exception>
     public static SnapshotChunk Decode(ReadOnlyMemory<byte> message)
     {
-        var span = message.Span;
         ulong remaining = 0;
         var blob = ReadOnlyMemory<byte>.Empty;
         string? version = null;
-        var pos = 0;
-        while (pos < span.Length)
+        try
         {
-            var tag = ReadVarint(span, ref pos);
-            var field = tag >> 3;
-            switch ((int)(tag & 7))
+            var reader = new ProtoWireReader(message.Span);
+            while (reader.Next(out var field, out var wireType))
             {
-                case 0:
-                    var value = ReadVarint(span, ref pos);
-                    if (field == 2)
-                    {
-                        remaining = value;
-                    }
-
-                    break;
-                case 1:
-                    pos = Skip(span, pos, 8);
-                    break;
-                case 2:
-                    var length = ReadVarint(span, ref pos);
-                    if (length > (ulong)(span.Length - pos))
-                    {
-                        throw Malformed("a field runs past the end of the message");
-                    }
-
-                    if (field == 3)
-                    {
-                        blob = message.Slice(pos, (int)length);
-                    }
-                    else if (field == 4 && length > 0)
-                    {
-                        version = Encoding.UTF8.GetString(span.Slice(pos, (int)length));
-                    }
-
-                    pos += (int)length;
-                    break;
-                case 5:
-                    pos = Skip(span, pos, 4);
-                    break;
-                default:
-                    throw Malformed($"unsupported wire type {tag & 7}");
+                if (field == 2 && wireType == 0)
+                {
+                    remaining = reader.ReadVarint();
+                }
+                else if (field == 3 && wireType == 2)
+                {
+                    var (offset, length) = reader.ReadLengthDelimited();
+                    blob = message.Slice(offset, length);
+                }
+                else if (field == 4 && wireType == 2)
+                {
+                    var (offset, length) = reader.ReadLengthDelimited();
+                    version = length == 0 ? null : Encoding.UTF8.GetString(message.Span.Slice(offset, length));
+                }
+                else
+                {
+                    reader.Skip(wireType);
+                }
             }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new RpcException(GrpcStatusCode.Internal, $"malformed SnapshotResponse: {ex.Message}", ex);
         }
 
         return new SnapshotChunk(remaining, blob, version);
     }
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int pos)
-    {
-        ulong result = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (pos >= span.Length)
-            {
-                throw Malformed("truncated varint");
-            }
-
-            var b = span[pos++];
-            result |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return result;
-            }
-        }
-
-        throw Malformed("varint longer than 10 bytes");
-    }
-
-    private static int Skip(ReadOnlySpan<byte> span, int pos, int count) =>
-        pos + count <= span.Length ? pos + count : throw Malformed("a fixed-size field runs past the end");
-
-    private static RpcException Malformed(string why) =>
-        new(GrpcStatusCode.Internal, $"malformed SnapshotResponse: {why}");
 }
