@@ -41,3 +41,5 @@ agent_rss=$(cut -d' ' -f2 "$out/snapshot-agent.txt" | sort -n | tail -n1)
 etcdctl_rss=$(cut -d' ' -f2 "$out/snapshot-etcdctl.txt" | sort -n | tail -n1)
 echo "snapshot save ($size bytes): median ratio ${median} (etcd-agent median ${agent_med} s, etcdctl ${etcdctl_med} s); peak RSS ${agent_rss} KiB vs ${etcdctl_rss} KiB"
 printf '%s|%s|%s|%s|%s|%s|%s\n' "$size" "$pairs" "$median" "$agent_med" "$etcdctl_med" "$agent_rss" "$etcdctl_rss" > "$out/snapshot-results.psv"
+# Keep the last snapshot for the status/verify benchmark (artifacts/ is not committed).
+mv "$work/snap.db" "$out/bench-1g.db"

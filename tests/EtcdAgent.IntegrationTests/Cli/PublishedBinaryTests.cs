@@ -59,6 +59,17 @@ public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixt
         Assert.True(ours.ExitCode == 0, ours.Stderr);
         Assert.Equal(0, theirs.ExitCode);
         Assert.Equal(await File.ReadAllBytesAsync(_dir.File("etcdctl.db")), await File.ReadAllBytesAsync(_dir.File("ours.db")));
+
+        // The reader and verifier in their trimmed form, against etcdctl's own status of the file.
+        var verify = await RunAsync("snapshot", "verify", _dir.File("ours.db"));
+        var status = await RunAsync("snapshot", "status", _dir.File("ours.db"), "-w", "json");
+        var etcdctlStatus = await ProcessRunner.RunAsync("etcdctl", ["snapshot", "status", _dir.File("ours.db"), "-w", "json"],
+            new Dictionary<string, string?> { ["ETCDCTL_API"] = "3" });
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        using var ourJson = JsonDocument.Parse(status.Stdout);
+        using var theirJson = JsonDocument.Parse(etcdctlStatus.Stdout);
+        Assert.Equal(theirJson.RootElement.GetProperty("hash").GetUInt32(), ourJson.RootElement.GetProperty("hash").GetUInt32());
+        Assert.Equal(theirJson.RootElement.GetProperty("totalKey").GetInt64(), ourJson.RootElement.GetProperty("totalKey").GetInt64());
     }
 
     [Fact]

@@ -27,6 +27,9 @@ internal sealed class BboltWalker(BboltFile file)
     /// <summary>False when etcd's bbolt did not persist a freelist (NoFreelistSync): leaks cannot be checked.</summary>
     public bool FreelistPersisted => file.Meta.Freelist != BboltMeta.NoFreelist;
 
+    /// <summary>After <see cref="Walk"/>: whether page <paramref name="id"/> is part of the database.</summary>
+    public bool IsInUse(long id) => id >= 0 && id < file.HighWater && IsSet(_reached, id);
+
     public void Walk(IBboltVisitor visitor)
     {
         Mark(0, 0);
