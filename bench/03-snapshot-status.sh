@@ -28,6 +28,11 @@ for i in $(seq 1 3); do
   measure "$out/verify-agent.txt" "$agent" snapshot verify "$snap"
 done
 
+# For scale: coreutils' sha256sum over the same file (what hashing 1 GB costs on this CPU).
+measure "$out/sha256sum.txt.tmp" sha256sum "$snap"
+cut -d' ' -f1 "$out/sha256sum.txt.tmp" > "$out/sha256sum-seconds.txt"
+rm -f "$out/sha256sum.txt.tmp"
+
 ratio=$(paste -d' ' "$out/status-agent.txt" "$out/status-etcdctl.txt" | awk '{printf "%.4f\n", $1/$3}' | median)
 agent_med=$(cut -d' ' -f1 "$out/status-agent.txt" | median)
 etcdctl_med=$(cut -d' ' -f1 "$out/status-etcdctl.txt" | median)

@@ -64,9 +64,13 @@ byte plus the structure walk and the decoding of every revision; its floor is th
 | \`snapshot status\` | ${am} s | ${em} s | ${ratio}× | $((ar / 1024)) MiB | $((er / 1024)) MiB |
 | \`snapshot verify\` | ${vm} s | (no equivalent) | | $((vr / 1024)) MiB | |
 STATUS
+  if [ -f "$out/sha256sum-seconds.txt" ]; then
+    echo
+    echo "For scale: coreutils \`sha256sum\` of the same file took $(cat "$out/sha256sum-seconds.txt") s on this machine; \`snapshot verify\` hashes every byte too."
+  fi
 fi
 
 cat <<'TAIL'
 
-Benchmarks of later issues (snapshot status/verify, backup, restore) are added to bench/ and to this report.
+Benchmarks of later issues (backup, restore, drills) are added to bench/ and to this report.
 TAIL

@@ -56,7 +56,7 @@ public readonly ref struct KeyValueView
                 case (6, 0):
                     lease = (long)reader.ReadVarint();
                     break;
-                case (>= 1 and <= 6, _):
+                case ( >= 1 and <= 6, _):
                     throw new InvalidDataException($"field {field} has wire type {wireType}, not the one mvccpb.KeyValue declares");
                 default:
                     reader.Skip(wireType);

@@ -157,7 +157,8 @@ public sealed class SnapshotVerifierTests(ITestOutputHelper output) : IDisposabl
                     var second = BinaryPrimitives.ReadUInt64LittleEndian(b.AsSpan(at + 32 + 8));
                     BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at + 16 + 8), second);
                     BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(at + 32 + 8), first);
-                }));
+                }
+                ));
             }
 
             foreach (var (name, apply) in mutations)
