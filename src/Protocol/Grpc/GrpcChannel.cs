@@ -69,13 +69,9 @@ public sealed class GrpcChannel : IDisposable
         where TResponse : class, IMessage<TResponse>
     {
         ArgumentNullException.ThrowIfNull(method);
-        ArgumentNullException.ThrowIfNull(options);
-        using var scope = NewScope(method.Path, options, cancellationToken);
-        using var httpRequest = CreateRequest(method.Path, options, new ByteArrayContent(GrpcFraming.Frame(request)));
-        using var reader = await SendAsync(scope, httpRequest, method).ConfigureAwait(false);
-        while (await reader.ReadAsync().ConfigureAwait(false) is { } message)
+        await foreach (var bytes in ServerStreamingRawAsync(method, request, options, cancellationToken).ConfigureAwait(false))
         {
-            yield return message;
+            yield return GrpcResponseReader<TResponse>.Decode(method.ResponseParser, bytes, Address);
         }
     }
 

@@ -58,20 +58,21 @@ internal sealed class GrpcResponseReader<TResponse> : IDisposable
     public async ValueTask<TResponse?> ReadAsync()
     {
         var bytes = await ReadRawAsync().ConfigureAwait(false);
-        if (bytes is null)
-        {
-            return null;
-        }
+        return bytes is null ? null : Decode(_parser, bytes.Value, _scope.Endpoint);
+    }
 
+    /// <summary>Parses one message; a malformed one is INTERNAL, as in every gRPC client.</summary>
+    public static TResponse Decode(MessageParser<TResponse> parser, ReadOnlyMemory<byte> bytes, Uri endpoint)
+    {
         try
         {
-            return _parser.ParseFrom(bytes.Value.Span);
+            return parser.ParseFrom(bytes.Span);
         }
         catch (InvalidProtocolBufferException ex)
         {
             throw new RpcException(GrpcStatusCode.Internal,
-                $"cannot decode {typeof(TResponse).Name} from {_scope.Where}: {ex.Message}", ex)
-            { Endpoint = _scope.Endpoint };
+                $"cannot decode {typeof(TResponse).Name} from {endpoint.GetLeftPart(UriPartial.Authority)}: {ex.Message}", ex)
+            { Endpoint = endpoint };
         }
     }
 
