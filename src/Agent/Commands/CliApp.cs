@@ -34,6 +34,8 @@ internal static class CliApp
             SnapshotVerifyCommand.Create(context, writeOut),
         };
         root.Subcommands.Add(snapshot);
+        root.Subcommands.Add(new Command("backup", "Work with stored backup objects") { BackupDecodeCommand.Create(context) });
+        root.Subcommands.Add(new Command("key", "Manage encryption keys") { KeyGenerateCommand.Create(context) });
         root.Subcommands.Add(endpoint);
         root.Subcommands.Add(member);
         root.Subcommands.Add(VersionCommand.Create(context, writeOut));

@@ -70,6 +70,13 @@ public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixt
         using var theirJson = JsonDocument.Parse(etcdctlStatus.Stdout);
         Assert.Equal(theirJson.RootElement.GetProperty("hash").GetUInt32(), ourJson.RootElement.GetProperty("hash").GetUInt32());
         Assert.Equal(theirJson.RootElement.GetProperty("totalKey").GetInt64(), ourJson.RootElement.GetProperty("totalKey").GetInt64());
+
+        // The zstd binding in trimmed form: a stream from the zstd CLI decodes back to the same snapshot.
+        var zstd = await ProcessRunner.RunAsync("zstd", ["-q", "-3", _dir.File("ours.db"), "-o", _dir.File("ours.db.zst")]);
+        Assert.True(zstd.ExitCode == 0, zstd.Stderr);
+        var decode = await RunAsync("backup", "decode", _dir.File("ours.db.zst"), _dir.File("decoded.db"));
+        Assert.True(decode.ExitCode == 0, decode.Stderr);
+        Assert.Equal(await File.ReadAllBytesAsync(_dir.File("ours.db")), await File.ReadAllBytesAsync(_dir.File("decoded.db")));
     }
 
     [Fact]
