@@ -70,6 +70,24 @@ STATUS
   fi
 fi
 
+if [ -f "$out/codec-results.psv" ]; then
+  cat <<'CODEC'
+
+## Codecs (issue 5, in progress)
+
+`etcd-agent backup encode` of the same snapshot, single thread, against the CLI at the same level (3 alternating
+pairs, median pairwise ratio; reference for the envelope rows is `cp`). etcd-agent's time includes recomputing
+the input's sha256 trailer, which the CLIs do not do; the last row is that cost alone. Goal (issue 5): within
+1.1× the CLI at equal level, encryption ≥ 1 GB/s.
+
+| operation | etcd-agent median | reference median | median ratio | stored size | etcd-agent peak RSS |
+|---|---|---|---|---|---|
+CODEC
+  while IFS='|' read -r name am rm ratio stored rss size; do
+    echo "| \`$name\` | ${am} s | ${rm} s | ${ratio}× | $(awk -v s="$stored" -v t="$size" 'BEGIN {printf "%.1f%%", 100*s/t}') | $((rss / 1024)) MiB |"
+  done < "$out/codec-results.psv"
+fi
+
 cat <<'TAIL'
 
 Benchmarks of later issues (backup, restore, drills) are added to bench/ and to this report.

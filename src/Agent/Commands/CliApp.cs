@@ -34,7 +34,11 @@ internal static class CliApp
             SnapshotVerifyCommand.Create(context, writeOut),
         };
         root.Subcommands.Add(snapshot);
-        root.Subcommands.Add(new Command("backup", "Work with stored backup objects") { BackupDecodeCommand.Create(context) });
+        root.Subcommands.Add(new Command("backup", "Work with stored backup objects")
+        {
+            BackupEncodeCommand.Create(context),
+            BackupDecodeCommand.Create(context),
+        });
         root.Subcommands.Add(new Command("key", "Manage encryption keys") { KeyGenerateCommand.Create(context) });
         root.Subcommands.Add(endpoint);
         root.Subcommands.Add(member);

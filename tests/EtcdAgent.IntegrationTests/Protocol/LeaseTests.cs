@@ -21,7 +21,7 @@ public sealed class LeaseTests(SingleEtcdFixture fixture) : IClassFixture<Single
             var ttl = await client.LeaseTimeToLiveAsync(lease.ID, keys: true);
             Assert.True(ttl.TTL > 0, $"lease TTL {ttl.TTL} after 6 s");
             Assert.Equal("/lease/held", Assert.Single(ttl.Keys).ToStringUtf8());
-            Assert.True(keepAlive.Renewals >= 6, $"only {keepAlive.Renewals} renewals in 6 s");
+            Assert.True(keepAlive.Renewals >= 4, $"only {keepAlive.Renewals} renewals in 6 s (one per TTL/3 expected)");
             Assert.False(keepAlive.Lost.IsCompleted);
         }
 

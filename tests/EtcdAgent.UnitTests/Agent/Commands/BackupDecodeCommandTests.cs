@@ -104,6 +104,38 @@ public sealed class BackupDecodeCommandTests : IDisposable
         Assert.False(File.Exists(P("out.db")));
     }
 
+    [Theory]
+    [InlineData("zstd", true)]
+    [InlineData("gzip", false)]
+    [InlineData("none", true)]
+    public async Task EncodeThenDecodeIsTheIdentity(string compression, bool encrypted)
+    {
+        EncryptionKey.Generate(P("key"));
+        string[] keyArgs = encrypted ? ["--key-file", P("key")] : [];
+        var encode = new CliHarness();
+        var decode = new CliHarness();
+
+        var encoded = await encode.RunAsync(["backup", "encode", SnapshotFixture.FixturePath("valid-small.db"), P("stored"), "--compression", compression, .. keyArgs]);
+        var decoded = await decode.RunAsync(["backup", "decode", P("stored"), P("out.db"), .. keyArgs]);
+
+        Assert.True(encoded == ExitCodes.Success, encode.Error.ToString());
+        Assert.True(decoded == ExitCodes.Success, decode.Error.ToString());
+        Assert.Equal(Snapshot, await File.ReadAllBytesAsync(P("out.db")));
+        Assert.Equal(encrypted, EnvelopeHeader.HasMagic(await File.ReadAllBytesAsync(P("stored"))));
+    }
+
+    [Fact]
+    public async Task EncodeRefusesADamagedSnapshot()
+    {
+        var damaged = Snapshot;
+        damaged[100] ^= 1;
+        await File.WriteAllBytesAsync(P("damaged.db"), damaged);
+        var cli = new CliHarness();
+
+        Assert.Equal(ExitCodes.Corrupt, await cli.RunAsync("backup", "encode", P("damaged.db"), P("stored")));
+        Assert.False(File.Exists(P("stored")));
+    }
+
     [Fact]
     public async Task KeyGenerateWritesAPrivateKeyAndTheEscrowAdviceAndNeverOverwrites()
     {

@@ -31,12 +31,12 @@ public sealed class SnapshotDownloaderTests
         var watch = System.Diagnostics.Stopwatch.StartNew();
 
         var ex = await Assert.ThrowsAsync<SnapshotException>(() =>
-            SnapshotDownloader.DownloadAsync(client, server.Address, sink, TimeProvider.System, default, TimeSpan.FromMilliseconds(500)))
-            .WaitAsync(TimeSpan.FromSeconds(10));
+            SnapshotDownloader.DownloadAsync(client, server.Address, sink, TimeProvider.System, default, TimeSpan.FromSeconds(2)))
+            .WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal(SnapshotFault.StreamCut, ex.Fault);
         Assert.Contains("stalled", ex.Message, StringComparison.Ordinal);
         Assert.Contains("4096 bytes", ex.Message, StringComparison.Ordinal);
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(15));
     }
 }
