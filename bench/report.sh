@@ -76,9 +76,11 @@ if [ -f "$out/codec-results.psv" ]; then
 ## Codecs (issue 5, in progress)
 
 `etcd-agent backup encode` of the same snapshot, single thread, against the CLI at the same level (3 alternating
-pairs, median pairwise ratio; reference for the envelope rows is `cp`). etcd-agent's time includes recomputing
-the input's sha256 trailer, which the CLIs do not do; the last row is that cost alone. Goal (issue 5): within
-1.1× the CLI at equal level, encryption ≥ 1 GB/s.
+pairs, median pairwise ratio; reference for the envelope rows is `cp`). etcd-agent's time includes what the CLIs
+do not do: recomputing the input's sha256 trailer and fsyncing the output before its atomic rename. The last row
+is that cost alone (no codec), so codec time ≈ a row minus the last row. Goal (issue 5): within 1.1× the CLI at
+equal level, encryption ≥ 1 GB/s — not yet judged on codec time alone (a harness timing the encoder streams
+without the file-safety steps is the next step; see the issue 5 note).
 
 | operation | etcd-agent median | reference median | median ratio | stored size | etcd-agent peak RSS |
 |---|---|---|---|---|---|
