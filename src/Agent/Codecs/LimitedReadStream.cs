@@ -1,17 +1,9 @@
 namespace EtcdAgent.Codecs;
 
 /// <summary>Reads through <c>inner</c> and fails once more than <c>limit</c> bytes came out (bomb protection).</summary>
-internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
+internal sealed class LimitedReadStream(Stream inner, long limit) : ReadOnlyStream
 {
     private long _read;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position { get => _read; set => throw new NotSupportedException(); }
 
@@ -22,9 +14,6 @@ internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private int Count(int n)
     {
         _read += n;
@@ -32,16 +21,6 @@ internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
             ? throw new InvalidDataException($"decoded output exceeds the limit of {limit} bytes: not a snapshot of this cluster's size, or a decompression bomb")
             : n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -34,53 +34,40 @@ internal static class BackupDecodeCommand
         };
         command.SetAction((parse, ct) => SnapshotFileCommand.RunAsync(context, parse.GetValue(input)!, async () =>
         {
-            try
+            if (!double.TryParse(parse.GetValue(maxSize), System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out var gib) || gib <= 0)
             {
-                if (!double.TryParse(parse.GetValue(maxSize), System.Globalization.NumberStyles.Float,
-                        System.Globalization.CultureInfo.InvariantCulture, out var gib) || gib <= 0)
+                throw new ConfigurationException($"--max-size '{parse.GetValue(maxSize)}' is not a positive number of GiB");
+            }
+
+            var keyring = Keyring.Load(parse.GetValue(keys) ?? []);
+            var outPath = Path.GetFullPath(parse.GetValue(output)!);
+            var stored = File.OpenRead(parse.GetValue(input)!);
+            await using var storedScope = stored.ConfigureAwait(false);
+            var (bytes, keyId, kind) = await AtomicFile.WriteAsync(outPath, parse.GetValue(force), async target =>
+            {
+                var decoded = await ObjectDecoder.OpenAsync(stored, keyring, (long)(gib * 1024 * 1024 * 1024), ct).ConfigureAwait(false);
+                var plain = decoded.Plain;
+                await using var plainScope = plain.ConfigureAwait(false);
+                using var trailer = new Sha256Trailer();
+                var buffer = new byte[1024 * 1024];
+                int n;
+                while ((n = await plain.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
-                    throw new ConfigurationException($"--max-size '{parse.GetValue(maxSize)}' is not a positive number of GiB");
+                    trailer.Append(buffer.AsSpan(0, n));
+                    await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                 }
 
-                var keyring = Keyring.Load(parse.GetValue(keys) ?? []);
-                var outPath = Path.GetFullPath(parse.GetValue(output)!);
-                var stored = File.OpenRead(parse.GetValue(input)!);
-                await using var storedScope = stored.ConfigureAwait(false);
-                var (bytes, keyId, kind) = await AtomicFile.WriteAsync(outPath, parse.GetValue(force), async target =>
-                {
-                    var decoded = await ObjectDecoder.OpenAsync(stored, keyring, (long)(gib * 1024 * 1024 * 1024), ct).ConfigureAwait(false);
-                    var plain = decoded.Plain;
-                    await using var plainScope = plain.ConfigureAwait(false);
-                    using var trailer = new Sha256Trailer();
-                    var buffer = new byte[1024 * 1024];
-                    int n;
-                    while ((n = await plain.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-                    {
-                        trailer.Append(buffer.AsSpan(0, n));
-                        await target.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                    }
+                var check = trailer.Complete();
+                return check.Valid
+                    ? (trailer.TotalBytes, decoded.KeyId, decoded.Compression)
+                    : throw new InvalidDataException($"the decoded bytes are not a whole etcd snapshot: {check.Problem}");
+            }).ConfigureAwait(false);
 
-                    var check = trailer.Complete();
-                    return check.Valid
-                        ? (trailer.TotalBytes, decoded.KeyId, decoded.Compression)
-                        : throw new InvalidDataException($"the decoded bytes are not a whole etcd snapshot: {check.Problem}");
-                }).ConfigureAwait(false);
-
-                context.Out.WriteLine($"Decoded {parse.GetValue(input)} -> {outPath}");
-                context.Out.WriteLine($"  layers: {(keyId is null ? "not encrypted" : $"AES-256-GCM (key {keyId})")}, compression {kind.ToString().ToLowerInvariant()}");
-                context.Out.WriteLine($"  size: {ByteSize.Format(bytes)} ({bytes} bytes), sha256 trailer verified");
-                return ExitCodes.Success;
-            }
-            catch (InvalidDataException ex)
-            {
-                await context.Error.WriteLineAsync($"Error: {parse.GetValue(input)} cannot be decoded: {ex.Message}. Nothing was written.").ConfigureAwait(false);
-                return ExitCodes.Corrupt;
-            }
-            catch (ConfigurationException ex)
-            {
-                await context.Error.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+            context.Out.WriteLine($"Decoded {parse.GetValue(input)} -> {outPath}");
+            context.Out.WriteLine($"  layers: {(keyId is null ? "not encrypted" : $"AES-256-GCM (key {keyId})")}, compression {kind.ToString().ToLowerInvariant()}");
+            context.Out.WriteLine($"  size: {ByteSize.Format(bytes)} ({bytes} bytes), sha256 trailer verified");
+            return ExitCodes.Success;
         }));
         return command;
     }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
-using EtcdAgent.Configuration;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;
 
@@ -29,59 +28,46 @@ internal static class BackupEncodeCommand
         };
         command.SetAction((parse, ct) => SnapshotFileCommand.RunAsync(context, parse.GetValue(input)!, async () =>
         {
-            try
+            var kind = Enum.Parse<CompressionKind>(parse.GetValue(compression)!, ignoreCase: true);
+            var lvl = parse.GetValue(level) ?? (kind == CompressionKind.Gzip ? 1 : Compression.DefaultZstdLevel);
+            var encryptionKey = parse.GetValue(key) is { } keyFile ? EncryptionKey.Load(keyFile) : null;
+            var outPath = Path.GetFullPath(parse.GetValue(output)!);
+            var source = File.OpenRead(parse.GetValue(input)!);
+            await using var sourceScope = source.ConfigureAwait(false);
+            var (plainBytes, storedBytes) = await AtomicFile.WriteAsync(outPath, parse.GetValue(force), async target =>
             {
-                var kind = Enum.Parse<CompressionKind>(parse.GetValue(compression)!, ignoreCase: true);
-                var lvl = parse.GetValue(level) ?? (kind == CompressionKind.Gzip ? 1 : Compression.DefaultZstdLevel);
-                var encryptionKey = parse.GetValue(key) is { } keyFile ? EncryptionKey.Load(keyFile) : null;
-                var outPath = Path.GetFullPath(parse.GetValue(output)!);
-                var source = File.OpenRead(parse.GetValue(input)!);
-                await using var sourceScope = source.ConfigureAwait(false);
-                var (plainBytes, storedBytes) = await AtomicFile.WriteAsync(outPath, parse.GetValue(force), async target =>
+                var counting = new CountingStream(target);
+                using var encryptor = encryptionKey is null ? null : new EncryptingStream(counting, encryptionKey);
+                var compressor = Compression.Compress((Stream?)encryptor ?? counting, kind, lvl);
+                using var trailer = new Sha256Trailer();
+                var buffer = new byte[1024 * 1024];
+                int n;
+                while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
-                    var counting = new CountingStream(target);
-                    using var encryptor = encryptionKey is null ? null : new EncryptingStream(counting, encryptionKey);
-                    var compressor = Compression.Compress((Stream?)encryptor ?? counting, kind, lvl);
-                    using var trailer = new Sha256Trailer();
-                    var buffer = new byte[1024 * 1024];
-                    int n;
-                    while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-                    {
-                        trailer.Append(buffer.AsSpan(0, n));
-                        await compressor.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                    }
+                    trailer.Append(buffer.AsSpan(0, n));
+                    await compressor.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                }
 
-                    var check = trailer.Complete();
-                    if (!check.Valid)
-                    {
-                        throw new InvalidDataException($"the input is not a whole etcd snapshot: {check.Problem}");
-                    }
+                var check = trailer.Complete();
+                if (!check.Valid)
+                {
+                    throw new InvalidDataException($"the input is not a whole etcd snapshot: {check.Problem}");
+                }
 
-                    await Compression.FinishAsync(compressor, ct).ConfigureAwait(false);
-                    compressor.Dispose();
-                    if (encryptor is not null)
-                    {
-                        await encryptor.FinishAsync(ct).ConfigureAwait(false);
-                    }
+                await Compression.FinishAsync(compressor, ct).ConfigureAwait(false);
+                compressor.Dispose();
+                if (encryptor is not null)
+                {
+                    await encryptor.FinishAsync(ct).ConfigureAwait(false);
+                }
 
-                    return (trailer.TotalBytes, counting.Written);
-                }).ConfigureAwait(false);
+                return (trailer.TotalBytes, counting.Written);
+            }).ConfigureAwait(false);
 
-                context.Out.WriteLine($"Encoded {parse.GetValue(input)} -> {outPath}");
-                context.Out.WriteLine($"  {kind.ToString().ToLowerInvariant()} level {lvl}{(encryptionKey is null ? ", not encrypted" : $", AES-256-GCM with key {encryptionKey.IdHex}")}");
-                context.Out.WriteLine($"  {ByteSize.Format(plainBytes)} -> {ByteSize.Format(storedBytes)} ({(plainBytes == 0 ? 0 : 100.0 * storedBytes / plainBytes):0.#}%), input sha256 trailer verified");
-                return ExitCodes.Success;
-            }
-            catch (InvalidDataException ex)
-            {
-                await context.Error.WriteLineAsync($"Error: {ex.Message}. Nothing was written.").ConfigureAwait(false);
-                return ExitCodes.Corrupt;
-            }
-            catch (ConfigurationException ex)
-            {
-                await context.Error.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+            context.Out.WriteLine($"Encoded {parse.GetValue(input)} -> {outPath}");
+            context.Out.WriteLine($"  {kind.ToString().ToLowerInvariant()} level {lvl}{(encryptionKey is null ? ", not encrypted" : $", AES-256-GCM with key {encryptionKey.IdHex}")}");
+            context.Out.WriteLine($"  {ByteSize.Format(plainBytes)} -> {ByteSize.Format(storedBytes)} ({(plainBytes == 0 ? 0 : 100.0 * storedBytes / plainBytes):0.#}%), input sha256 trailer verified");
+            return ExitCodes.Success;
         }));
         return command;
     }

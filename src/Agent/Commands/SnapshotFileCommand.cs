@@ -1,4 +1,5 @@
 using System.Globalization;
+using EtcdAgent.Configuration;
 using EtcdAgent.Output;
 using EtcdAgent.Verification;
 
@@ -7,7 +8,10 @@ namespace EtcdAgent.Commands;
 /// <summary>What `snapshot status` and `snapshot verify` share: reading a local file safely, printing a status.</summary>
 internal static class SnapshotFileCommand
 {
-    /// <summary>Runs <paramref name="body"/>; a file that cannot be read becomes exit 7 with the reason.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/>: a file that cannot be read becomes exit 7, data that fails its checks exit 6
+    /// (nothing was written: outputs go through AtomicFile), a bad flag or key exit 2.
+    /// </summary>
     public static async Task<int> RunAsync(CliContext context, string path, Func<Task<int>> body)
     {
         try
@@ -25,6 +29,16 @@ internal static class SnapshotFileCommand
             };
             await context.Error.WriteLineAsync($"Error: cannot read {path}: {reason}").ConfigureAwait(false);
             return ExitCodes.CannotRead;
+        }
+        catch (InvalidDataException ex)
+        {
+            await context.Error.WriteLineAsync($"Error: {path}: {ex.Message}. Nothing was written.").ConfigureAwait(false);
+            return ExitCodes.Corrupt;
+        }
+        catch (ConfigurationException ex)
+        {
+            await context.Error.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.Usage;
         }
         catch (OperationCanceledException)
         {

@@ -6,7 +6,7 @@ namespace EtcdAgent.Codecs.Encryption;
 /// Read-only side of the envelope: authenticates each chunk before releasing a byte of it; a chunk that fails,
 /// a missing final chunk, or bytes after the final chunk are errors (docs/format.md).
 /// </summary>
-internal sealed class DecryptingStream : Stream
+internal sealed class DecryptingStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly Keyring _keyring;
@@ -28,14 +28,6 @@ internal sealed class DecryptingStream : Stream
 
     /// <summary>The key id the object names (after the first read).</summary>
     public string? KeyId => _header is null ? null : Convert.ToHexStringLower(_header.KeyId);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
@@ -64,9 +56,6 @@ internal sealed class DecryptingStream : Stream
         _plainPos += n;
         return n;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private async Task ReadHeaderAsync(CancellationToken cancellationToken)
     {
@@ -136,16 +125,6 @@ internal sealed class DecryptingStream : Stream
 
         return total;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

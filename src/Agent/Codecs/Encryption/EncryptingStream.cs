@@ -8,7 +8,7 @@ namespace EtcdAgent.Codecs.Encryption;
 /// chunk is always shorter than a full one (possibly empty) and flagged final, so truncation, reordering,
 /// duplication and header changes all fail authentication. <see cref="FinishAsync"/> writes the final chunk.
 /// </summary>
-internal sealed class EncryptingStream : Stream
+internal sealed class EncryptingStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly AesGcm _aes;
@@ -44,15 +44,7 @@ internal sealed class EncryptingStream : Stream
         _sealed = new byte[chunkSize + EnvelopeHeader.TagSize];
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_finished;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
@@ -75,9 +67,6 @@ internal sealed class EncryptingStream : Stream
             }
         }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Seals what is buffered and the final chunk.</summary>
     public async Task FinishAsync(CancellationToken cancellationToken = default)
@@ -132,12 +121,6 @@ internal sealed class EncryptingStream : Stream
     }
 
     public override void Flush() => _inner.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -6,7 +6,7 @@ namespace EtcdAgent.Codecs.Zstd;
 /// <see cref="FinishAsync"/> ends the frame: Dispose just frees the context, so a stream abandoned after a failure
 /// leaves an unterminated frame that every decoder rejects as truncated, never a short "valid" one.
 /// </summary>
-internal sealed class ZstdCompressStream : Stream
+internal sealed class ZstdCompressStream : WriteOnlyStream
 {
     private const int OutSize = 128 * 1024;
     private readonly Stream _inner;
@@ -28,15 +28,7 @@ internal sealed class ZstdCompressStream : Stream
         }
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_finished;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -61,9 +53,6 @@ internal sealed class ZstdCompressStream : Stream
             buffer = buffer[consumed..];
         }
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Ends the zstd frame (writes what zstd still holds plus the checksum).</summary>
     public async Task FinishAsync(CancellationToken cancellationToken = default)
@@ -98,12 +87,6 @@ internal sealed class ZstdCompressStream : Stream
     }
 
     public override void Flush() => _inner.Flush();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

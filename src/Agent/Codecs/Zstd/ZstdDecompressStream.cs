@@ -5,7 +5,7 @@ namespace EtcdAgent.Codecs.Zstd;
 /// ends in an error, not a full disk), and a stream that ends inside a frame is an error, not a short snapshot.
 /// Concatenated frames are read as one stream, as `zstd -d` does.
 /// </summary>
-internal sealed class ZstdDecompressStream(Stream inner, long maxOutputBytes, bool leaveOpen = false) : Stream
+internal sealed class ZstdDecompressStream(Stream inner, long maxOutputBytes, bool leaveOpen = false) : ReadOnlyStream
 {
     private readonly ZstdContextHandle _ctx = ZstdContextHandle.Decompressor();
     private readonly byte[] _in = new byte[128 * 1024];
@@ -14,14 +14,6 @@ internal sealed class ZstdDecompressStream(Stream inner, long maxOutputBytes, bo
     private bool _innerDone;
     private nuint _lastHint = 1; // 0 means the last frame was complete
     private long _produced;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position { get => _produced; set => throw new NotSupportedException(); }
 
@@ -75,9 +67,6 @@ internal sealed class ZstdDecompressStream(Stream inner, long maxOutputBytes, bo
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private int End() =>
         _lastHint == 0
             ? 0
@@ -107,16 +96,6 @@ internal sealed class ZstdDecompressStream(Stream inner, long maxOutputBytes, bo
             return (int)outBuf.Pos;
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
