@@ -4,6 +4,8 @@
 # etcd-agent peak RSS <= 64 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 out=${1:-artifacts/bench}
 pairs=${PAIRS:-5}
 target=${TARGET_BYTES:-1073741824}
@@ -34,9 +36,9 @@ for i in $(seq 1 "$pairs"); do
 done
 
 ratios=$(paste -d' ' "$out/snapshot-agent.txt" "$out/snapshot-etcdctl.txt" | awk '{printf "%.4f\n", $1/$3}' | sort -n)
-median=$(awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}' <<<"$ratios")
-agent_med=$(cut -d' ' -f1 "$out/snapshot-agent.txt" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-etcdctl_med=$(cut -d' ' -f1 "$out/snapshot-etcdctl.txt" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+median=$(median <<<"$ratios")
+agent_med=$(cut -d' ' -f1 "$out/snapshot-agent.txt" | median)
+etcdctl_med=$(cut -d' ' -f1 "$out/snapshot-etcdctl.txt" | median)
 agent_rss=$(cut -d' ' -f2 "$out/snapshot-agent.txt" | sort -n | tail -n1)
 etcdctl_rss=$(cut -d' ' -f2 "$out/snapshot-etcdctl.txt" | sort -n | tail -n1)
 echo "snapshot save ($size bytes): median ratio ${median} (etcd-agent median ${agent_med} s, etcdctl ${etcdctl_med} s); peak RSS ${agent_rss} KiB vs ${etcdctl_rss} KiB"

@@ -4,6 +4,8 @@
 # Then `etcd-agent snapshot verify` (sha256 + structure + content) time and RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 out=${1:-artifacts/bench}
 pairs=${PAIRS:-5}
 agent=artifacts/publish/etcd-agent
@@ -16,7 +18,6 @@ measure() { # file command... -> appends "seconds kib"
   /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >/dev/null 2>"$out/stderr.txt" || { cat "$out/stderr.txt" >&2; exit 1; }
   cat "$out/time.txt" >> "$file"
 }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 rm -f "$out"/status-agent.txt "$out"/status-etcdctl.txt "$out"/verify-agent.txt
 cat "$snap" > /dev/null # both start from a warm page cache

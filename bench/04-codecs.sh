@@ -4,6 +4,8 @@
 # recomputes the input's sha256 trailer (it refuses to encode a damaged snapshot); the `none` row shows that cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 out=${1:-artifacts/bench}
 pairs=${PAIRS:-3}
 agent=artifacts/publish/etcd-agent
@@ -19,7 +21,6 @@ run() { # label file command... -> appends "seconds kib"
   /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt" >&2; exit 1; }
   cat "$work/time.txt" >> "$file"
 }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 size=$(stat -c %s "$snap")
 cat "$snap" > /dev/null
 : > "$out/codec-results.psv"

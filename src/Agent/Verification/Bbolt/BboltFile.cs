@@ -143,40 +143,48 @@ internal sealed class BboltFile : IDisposable
             throw new BboltCorruptException(id, $"page id is outside 2..{HighWater - 1}");
         }
 
-        var header = new byte[PageHeaderSize];
-        ReadExactly(_handle, header, id * PageSize);
-        var headerId = BinaryPrimitives.ReadUInt64LittleEndian(header);
-        var flags = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8));
-        var count = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(10));
-        var overflow = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(12));
-        if (headerId != (ulong)id)
-        {
-            throw new BboltCorruptException(id, $"header says it is page {headerId}");
-        }
-
-        if (id + overflow >= HighWater)
-        {
-            throw new BboltCorruptException(id, $"overflow of {overflow} pages runs past the high-water mark {HighWater}");
-        }
-
-        var span = (overflow + 1L) * PageSize;
-        if (span > MaxSpanBytes)
-        {
-            throw new BboltCorruptException(id, $"overflow of {overflow} pages ({span} bytes) exceeds the {MaxSpanBytes} bytes one element can hold");
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent((int)span);
+        // One read for the first page (header included), a second only for overflow pages: a tree walk is one
+        // positioned read per page, not two.
+        var buffer = ArrayPool<byte>.Shared.Rent(PageSize);
         try
         {
-            ReadExactly(_handle, buffer.AsSpan(0, (int)span), id * PageSize);
+            ReadExactly(_handle, buffer.AsSpan(0, PageSize), id * PageSize);
+            var headerId = BinaryPrimitives.ReadUInt64LittleEndian(buffer);
+            var flags = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(8));
+            var count = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(10));
+            var overflow = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(12));
+            if (headerId != (ulong)id)
+            {
+                throw new BboltCorruptException(id, $"header says it is page {headerId}");
+            }
+
+            if (id + overflow >= HighWater)
+            {
+                throw new BboltCorruptException(id, $"overflow of {overflow} pages runs past the high-water mark {HighWater}");
+            }
+
+            var span = (overflow + 1L) * PageSize;
+            if (span > MaxSpanBytes)
+            {
+                throw new BboltCorruptException(id, $"overflow of {overflow} pages ({span} bytes) exceeds the {MaxSpanBytes} bytes one element can hold");
+            }
+
+            if (overflow > 0)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent((int)span);
+                buffer.AsSpan(0, PageSize).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+                ReadExactly(_handle, buffer.AsSpan(PageSize, (int)span - PageSize), (id * PageSize) + PageSize);
+            }
+
+            return new Page(id, flags, count, overflow, buffer, (int)span);
         }
         catch
         {
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
         }
-
-        return new Page(id, flags, count, overflow, buffer, (int)span);
     }
 
     private static bool IsPlausiblePageSize(uint size) => size is >= 512 and <= 16 * 1024 * 1024 && (size & (size - 1)) == 0;
