@@ -4,8 +4,8 @@ using Etcdserverpb;
 using Google.Protobuf;
 
 // Usage: EtcdFill ENDPOINT TARGET_BYTES
-// Writes Txns of 100 puts x 10 KiB (~1 MiB, under etcd's 1.5 MiB request limit) until the member's DB size
-// reaches TARGET_BYTES. Values are half random, half repeated text, roughly like Kubernetes objects compress.
+// Writes Txns of Kubernetes-like JSON objects (up to ~1 MiB each, under etcd's 1.5 MiB request limit) until the
+// member's DB size reaches TARGET_BYTES. See KubeObjects for what the values look like.
 if (args.Length != 2)
 {
     Console.Error.WriteLine("usage: EtcdFill ENDPOINT TARGET_BYTES");
@@ -15,8 +15,8 @@ if (args.Length != 2)
 var endpoint = new Uri(args[0]);
 var target = long.Parse(args[1], CultureInfo.InvariantCulture);
 using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [endpoint], CommandTimeout = TimeSpan.FromSeconds(30) });
-var random = new Random(42);
-var filler = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("{\"kind\":\"Secret\",\"apiVersion\":\"v1\"}", 200)));
+var objects = new EtcdAgent.Bench.KubeObjects(42);
+var written = 0;
 var batch = 0;
 while (true)
 {
@@ -30,18 +30,14 @@ while (true)
     for (var round = 0; round < 20; round++, batch++)
     {
         var txn = new TxnRequest();
-        for (var i = 0; i < 100; i++)
+        var bytes = 0;
+        while (bytes < 900 * 1024 && txn.Success.Count < 120) // etcd: --max-txn-ops 128
         {
-            var value = new byte[10 * 1024];
-            random.NextBytes(value.AsSpan(0, value.Length / 2));
-            filler.AsSpan(0, value.Length / 2).CopyTo(value.AsSpan(value.Length / 2));
+            var (key, value) = objects.Next(written++);
+            bytes += key.Length + value.Length;
             txn.Success.Add(new RequestOp
             {
-                RequestPut = new PutRequest
-                {
-                    Key = ByteString.CopyFromUtf8($"/registry/bench/{batch:D6}/{i:D3}"),
-                    Value = ByteString.CopyFrom(value),
-                },
+                RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value) },
             });
         }
 

@@ -19,7 +19,7 @@ internal static class BackupEncodeCommand
         var output = new Argument<string>("OUT") { Description = "Where to write the encoded object (0600)" };
         var compression = new Option<string>("--compression") { Description = "zstd, gzip or none", DefaultValueFactory = _ => "zstd" };
         compression.AcceptOnlyFromAmong("zstd", "gzip", "none");
-        var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, default 3; gzip 1-9, default 1)" };
+        var level = new Option<int?>("--level") { Description = "Compression level (zstd 1-19, gzip 1-9; default 1 for both)" };
         var key = new Option<string?>("--key-file") { Description = "Encrypt with this key (AES-256-GCM envelope)" };
         var force = new Option<bool>("--force") { Description = "Replace OUT if it exists" };
         var command = new Command("encode", "Compress and optionally encrypt a snapshot file as the backup pipeline does, offline")
