@@ -42,6 +42,7 @@ verify:
 bench: build publish
 	@scripts/install-deps.sh hyperfine time
 	$(DOTNET) build bench/EtcdFill -c Release -nologo -v q
+	$(DOTNET) build bench/CodecBench -c Release -nologo -v q
 	bench/run.sh
 
 publish:

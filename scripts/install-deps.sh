@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian: etcd + etcdctl (real servers for the tests),
-# openssl (test certificates), zstd + libzstd1 (the zstd codec and its interop tests). Idempotent: installs only what is missing. The .NET 10 SDK must already be there.
+# openssl (test certificates), zstd + libzstd1 (the zstd codec and its interop tests), node + npm and then
+# s3rver from tests/s3rver/package-lock.json (the real S3-compatible server the tests start). Idempotent: installs
+# only what is missing. The .NET 10 SDK must already be there.
 set -euo pipefail
 
 need=()
@@ -9,6 +11,7 @@ command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)            # CLI for codec interop tests; pulls in libzstd1
 [ -e /usr/lib/x86_64-linux-gnu/libzstd.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libzstd.so.1 ] || need+=(libzstd1)
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 for tool in "$@"; do
   case "$tool" in
     hyperfine) command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine) ;;
@@ -22,6 +25,13 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# s3rver, pinned by the committed lockfile; reinstalled when the lockfile changes.
+s3dir="$(dirname "$0")/../tests/s3rver"
+if [ ! -f "$s3dir/node_modules/s3rver/bin/s3rver.js" ] || [ "$s3dir/package-lock.json" -nt "$s3dir/node_modules/.package-lock.json" ]; then
+  echo "installing s3rver (npm ci in tests/s3rver)"
+  npm ci --prefix "$s3dir" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

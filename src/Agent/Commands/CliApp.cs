@@ -9,6 +9,7 @@ internal static class CliApp
     public static RootCommand Build(CliContext context)
     {
         var flags = new ConnectionFlags();
+        var agent = new AgentFlags();
         var writeOut = OutputFormat.CreateOption();
         var root = new RootCommand("etcd-agent: verified etcd v3 backups and guided restores.\n\n" + ExitCodes.HelpText);
         foreach (var option in flags.All)
@@ -34,11 +35,19 @@ internal static class CliApp
             SnapshotVerifyCommand.Create(context, writeOut),
         };
         root.Subcommands.Add(snapshot);
-        root.Subcommands.Add(new Command("backup", "Work with stored backup objects")
+        var backup = new Command("backup", "Create, list, fetch, verify and prune backups in the store")
         {
+            agent.AddTo(BackupCreateCommand.Create(context, flags, agent, writeOut)),
+            agent.AddTo(BackupListCommand.Create(context, agent, writeOut)),
+            agent.AddTo(BackupDownloadCommand.Create(context, agent), readsBackups: true),
+            agent.AddTo(BackupVerifyCommand.Create(context, agent), readsBackups: true),
+            agent.AddTo(BackupPruneCommand.Create(context, agent, writeOut)),
             BackupEncodeCommand.Create(context),
             BackupDecodeCommand.Create(context),
-        });
+        };
+        root.Subcommands.Add(backup);
+        var config = new Command("config", "Check the configuration") { agent.AddTo(ConfigCheckCommand.Create(context, agent)) };
+        root.Subcommands.Add(config);
         root.Subcommands.Add(new Command("key", "Manage encryption keys") { KeyGenerateCommand.Create(context) });
         root.Subcommands.Add(endpoint);
         root.Subcommands.Add(member);

@@ -3,6 +3,7 @@ using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Protocol.Grpc;
 using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 
 namespace EtcdAgent.Commands;
 
@@ -26,6 +27,11 @@ internal static class CommandFailure
         RpcException rpc => DescribeRpc(rpc, settings),
         SnapshotException { Fault: SnapshotFault.Corrupt } => (ExitCodes.Corrupt, ex.Message),
         SnapshotException => (ExitCodes.Unavailable, ex.Message),
+        StoreException { Fault: StoreFault.Denied } => (ExitCodes.AuthFailed, ex.Message),
+        StoreException { Fault: StoreFault.Unavailable } => (ExitCodes.Unavailable, ex.Message),
+        StoreException { Fault: StoreFault.NotFound } => (ExitCodes.CannotRead, ex.Message),
+        StoreException => (ExitCodes.Failure, ex.Message),
+        InvalidDataException => (ExitCodes.Corrupt, ex.Message),
         IOException io when LocalIo.IsDiskFull(io) => (ExitCodes.Failure,
             $"disk full: {io.Message}. Nothing was kept; free space or write somewhere else."),
         IOException or UnauthorizedAccessException => (ExitCodes.Failure, $"local file error: {ex.Message}"),

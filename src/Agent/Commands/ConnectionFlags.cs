@@ -47,11 +47,14 @@ internal sealed class ConnectionFlags
 
     public IEnumerable<Option> All => [Endpoints, CaCert, Cert, Key, User, PasswordFile, DialTimeout, CommandTimeout];
 
-    /// <summary>Combines flags, environment and kubeadm detection; throws ConfigurationException on bad input.</summary>
-    public EtcdConnectionSettings Resolve(ParseResult parse, CliContext context)
+    /// <summary>
+    /// Combines flags, environment, the config file's etcd section and kubeadm detection, in that order of
+    /// precedence; throws ConfigurationException on bad input.
+    /// </summary>
+    public EtcdConnectionSettings Resolve(ParseResult parse, CliContext context, EtcdOptions? config = null)
     {
-        string? Pick(Option<string?> option, string name) =>
-            parse.GetValue(option) ?? context.Environment("ETCD_AGENT_" + name) ?? context.Environment("ETCDCTL_" + name);
+        string? Pick(Option<string?> option, string name, string? fromConfig) =>
+            parse.GetValue(option) ?? context.Environment("ETCD_AGENT_" + name) ?? context.Environment("ETCDCTL_" + name) ?? fromConfig;
 
         var endpointsText = parse.GetValue(Endpoints);
         var source = "--endpoints";
@@ -63,10 +66,15 @@ internal sealed class ConnectionFlags
         {
             source = "ETCDCTL_ENDPOINTS";
         }
+        else if (endpointsText is null && config is { Endpoints.Count: > 0 })
+        {
+            endpointsText = string.Join(',', config.Endpoints);
+            source = "the config file";
+        }
 
-        var caFile = Pick(CaCert, "CACERT");
-        var certFile = Pick(Cert, "CERT");
-        var keyFile = Pick(Key, "KEY");
+        var caFile = Pick(CaCert, "CACERT", config?.CaCert);
+        var certFile = Pick(Cert, "CERT", config?.Cert);
+        var keyFile = Pick(Key, "KEY", config?.Key);
         List<Uri> endpoints;
         if (endpointsText is not null)
         {
@@ -85,7 +93,7 @@ internal sealed class ConnectionFlags
             endpoints = [new Uri(caFile is not null || certFile is not null ? "https://127.0.0.1:2379" : "http://127.0.0.1:2379")];
         }
 
-        var user = Pick(User, "USER");
+        var user = Pick(User, "USER", config?.User);
         if (user is not null && user.Contains(':', StringComparison.Ordinal))
         {
             throw new ConfigurationException(
@@ -101,6 +109,10 @@ internal sealed class ConnectionFlags
         else if (context.Environment("ETCD_AGENT_PASSWORD") is { } fromEnv)
         {
             password = fromEnv;
+        }
+        else if (config?.PasswordFile is { } configPasswordFile)
+        {
+            password = SecretFiles.ReadPassword(configPasswordFile);
         }
 
         if (user is not null && password is null)
@@ -122,8 +134,12 @@ internal sealed class ConnectionFlags
             KeyFile = keyFile,
             User = user,
             Password = password,
-            DialTimeout = ParseDuration(parse.GetValue(DialTimeout), "--dial-timeout"),
-            CommandTimeout = ParseDuration(parse.GetValue(CommandTimeout), "--command-timeout"),
+            DialTimeout = parse.GetResult(DialTimeout) is { Implicit: false } || config?.DialTimeout is null
+                ? ParseDuration(parse.GetValue(DialTimeout), "--dial-timeout")
+                : config.DialTimeout.Value,
+            CommandTimeout = parse.GetResult(CommandTimeout) is { Implicit: false } || config?.CommandTimeout is null
+                ? ParseDuration(parse.GetValue(CommandTimeout), "--command-timeout")
+                : config.CommandTimeout.Value,
             Source = source,
         };
     }

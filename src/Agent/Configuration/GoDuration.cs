@@ -69,4 +69,33 @@ internal static class GoDuration
         value = TimeSpan.FromTicks((long)ticks);
         return true;
     }
+
+    /// <summary>The shortest Go-style spelling of a whole duration ("90s" → "1m30s", "0").</summary>
+    public static string Format(TimeSpan value)
+    {
+        if (value == TimeSpan.Zero)
+        {
+            return "0";
+        }
+
+        var text = new System.Text.StringBuilder();
+        if ((int)value.TotalHours > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{(int)value.TotalHours}h");
+        }
+
+        if (value.Minutes > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{value.Minutes}m");
+        }
+
+        if (value.Seconds > 0 || value.Milliseconds > 0)
+        {
+            text.Append(value.Milliseconds > 0
+                ? (value.Seconds + (value.Milliseconds / 1000.0)).ToString("0.###", CultureInfo.InvariantCulture) + "s"
+                : value.Seconds.ToString(CultureInfo.InvariantCulture) + "s");
+        }
+
+        return text.ToString();
+    }
 }

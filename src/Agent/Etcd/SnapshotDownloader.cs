@@ -21,12 +21,13 @@ internal static class SnapshotDownloader
     public static readonly TimeSpan DefaultStallTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task<SnapshotInfo> DownloadAsync(EtcdClient client, Uri endpoint, Stream destination,
-        TimeProvider time, CancellationToken cancellationToken, TimeSpan? stallTimeout = null)
+        TimeProvider time, CancellationToken cancellationToken, TimeSpan? stallTimeout = null, Etcdserverpb.StatusResponse? status = null)
     {
         var started = time.GetTimestamp();
 
-        // Status first: which member, at which revision and raft index the snapshot was asked for.
-        var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        // Status first: which member, at which revision and raft index the snapshot was asked for (a caller that
+        // needed it already, to name the backup, passes it in).
+        status ??= await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
 
         using var trailer = new Sha256Trailer();
         var memory = new GarbageCap();
@@ -84,6 +85,7 @@ internal static class SnapshotDownloader
             ClusterId: status.Header.ClusterId,
             Revision: status.Header.Revision,
             RaftIndex: status.RaftIndex,
+            RaftTerm: status.RaftTerm,
             EtcdVersion: snapshotVersion ?? status.Version,
             TotalBytes: trailer.TotalBytes,
             DataBytes: result.DataBytes,
@@ -98,10 +100,11 @@ internal static class SnapshotDownloader
 /// <param name="ClusterId">The cluster's id.</param>
 /// <param name="Revision">The member's revision when the snapshot was requested (the snapshot holds at least it).</param>
 /// <param name="RaftIndex">The member's raft index at that moment.</param>
+/// <param name="RaftTerm">The member's raft term at that moment.</param>
 /// <param name="EtcdVersion">etcd's version (the snapshot's own on 3.6+, else the member's).</param>
 /// <param name="TotalBytes">Bytes written: the bbolt file plus the 32-byte trailer.</param>
 /// <param name="DataBytes">The bbolt file alone.</param>
 /// <param name="Sha256">Hex sha256 of the data, equal to the trailer.</param>
 /// <param name="Duration">From the Status call to the end of the stream.</param>
-internal sealed record SnapshotInfo(Uri Endpoint, ulong MemberId, ulong ClusterId, long Revision, ulong RaftIndex,
+internal sealed record SnapshotInfo(Uri Endpoint, ulong MemberId, ulong ClusterId, long Revision, ulong RaftIndex, ulong RaftTerm,
     string EtcdVersion, long TotalBytes, long DataBytes, string Sha256, TimeSpan Duration);

@@ -34,6 +34,12 @@ internal sealed record SnapshotVerifyJson(string Path, bool Valid, string? Fault
     SnapshotStatusJson? Status, long PagesInUse, long FreePages, bool FreelistPersisted, string? Warning);
 
 /// <summary>Build facts for -w json.</summary>
+internal sealed record BackupListItemJson(string Id, DateTimeOffset CreatedAt, string Node, long Revision, long? LiveKeys,
+    long RawSize, long StoredSize, string Compression, string? Encryption, string? KeyId, string Key);
+
+internal sealed record PruneJson(bool DryRun, IReadOnlyList<string> Kept, IReadOnlyList<string> Deleted, IReadOnlyList<string> Deferred,
+    IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads, IReadOnlyList<string> Warnings);
+
 internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture);
 
 /// <summary>Source-generated serialization: reflection-free, so a trimmed single-file binary still works.</summary>
@@ -43,6 +49,8 @@ internal sealed record VersionJson(string Version, string Runtime, string Os, st
 [JsonSerializable(typeof(List<EndpointHealthJson>))]
 [JsonSerializable(typeof(MemberListJson))]
 [JsonSerializable(typeof(VersionJson))]
+[JsonSerializable(typeof(List<BackupListItemJson>))]
+[JsonSerializable(typeof(PruneJson))]
 [JsonSerializable(typeof(SnapshotSaveJson))]
 [JsonSerializable(typeof(SnapshotStatusJson))]
 [JsonSerializable(typeof(SnapshotVerifyJson))]

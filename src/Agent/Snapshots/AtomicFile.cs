@@ -50,7 +50,8 @@ internal static class AtomicFile
             var options = new FileStreamOptions
             {
                 Mode = FileMode.OpenOrCreate,
-                Access = FileAccess.Write,
+                // Read too: callers verify what they wrote through this handle before it is renamed into place.
+                Access = FileAccess.ReadWrite,
                 Share = FileShare.None,
                 UnixCreateMode = OwnerOnly,
                 BufferSize = 0,

@@ -95,9 +95,15 @@ internal sealed class Keyring(IReadOnlyList<EncryptionKey> keys)
 
         throw new ConfigurationException(
             $"this object is encrypted with key {Convert.ToHexStringLower(id)}, which is not in the keyring " +
-            $"({(keys.Count == 0 ? "no keys given" : string.Join(", ", keys.Select(k => $"{k.IdHex} from {k.Source}")))}); " +
+            $"({Describe()}); " +
             "pass the key file it was made with (--key-file, repeatable)");
     }
 
     public static Keyring Load(IEnumerable<string> paths) => new(paths.Select(EncryptionKey.Load).ToList());
+
+    /// <summary>Whether a key with this id (hex) is in the ring.</summary>
+    public bool Contains(string idHex) => keys.Any(k => k.IdHex == idHex);
+
+    /// <summary>The ring for messages: key ids and where they came from, never the keys.</summary>
+    public string Describe() => keys.Count == 0 ? "no keys given" : string.Join(", ", keys.Select(k => $"{k.IdHex} from {k.Source}"));
 }

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Globalization;
+using EtcdAgent.Manifests;
+using EtcdAgent.Output;
+
+namespace EtcdAgent.Commands;
+
+/// <summary><c>etcd-agent backup list</c>: the cluster's backups, newest first (only manifests make a backup).</summary>
+internal static class BackupListCommand
+{
+    public static Command Create(CliContext context, AgentFlags flags, Option<string> writeOut)
+    {
+        var command = new Command("list", "List the cluster's backups in the store, newest first");
+        command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
+        {
+            var catalog = await BackupCatalog.LoadAsync(store, options.Cluster, ct).ConfigureAwait(false);
+            if (parse.GetValue(writeOut) == OutputFormat.Json)
+            {
+                var items = catalog.Backups.Select(b => new BackupListItemJson(b.Id, b.CreatedAt, b.Node, b.Revision, b.Status.LiveKeys,
+                    b.Raw.Size, b.Stored.Size, b.Codecs.Compression, b.Codecs.Encryption, b.Codecs.KeyId, b.Stored.Key)).ToList();
+                AgentJsonContext.Write(context.Out, items, AgentJsonContext.Default.ListBackupListItemJson);
+            }
+            else if (catalog.Backups.Count == 0)
+            {
+                context.Out.WriteLine($"No backups of cluster \"{options.Cluster}\" in {store.Location}.");
+            }
+            else
+            {
+                var now = context.Time.GetUtcNow();
+                TableWriter.Write(context.Out, ["ID", "AGE", "NODE", "REVISION", "LIVE KEYS", "RAW", "STORED", "CODECS"],
+                    catalog.Backups.Select(b => (IReadOnlyList<string>)
+                    [
+                        b.Id, Age(now - b.CreatedAt), b.Node, b.Revision.ToString(CultureInfo.InvariantCulture),
+                        b.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?", ByteSize.Format(b.Raw.Size), ByteSize.Format(b.Stored.Size),
+                        BackupCreateCommand.Codecs(b),
+                    ]));
+            }
+
+            foreach (var problem in catalog.Unreadable)
+            {
+                context.Error.WriteLine("Warning: unreadable manifest " + problem);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>"45s", "12m", "5h", "3d".</summary>
+    public static string Age(TimeSpan age) =>
+        age < TimeSpan.Zero ? "0s"
+        : age.TotalMinutes < 1 ? $"{(int)age.TotalSeconds}s"
+        : age.TotalHours < 1 ? $"{(int)age.TotalMinutes}m"
+        : age.TotalDays < 2 ? $"{(int)age.TotalHours}h"
+        : $"{(int)age.TotalDays}d";
+}

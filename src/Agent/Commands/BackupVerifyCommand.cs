@@ -1,0 +1,41 @@
+using System.CommandLine;
+using System.Globalization;
+using EtcdAgent.Manifests;
+using EtcdAgent.Snapshots;
+
+namespace EtcdAgent.Commands;
+
+/// <summary>
+/// <c>etcd-agent backup verify ID|latest</c>: fetch and prove a backup exactly as a restore would (into a private
+/// temporary file in the spool directory, deleted afterwards). Exit 6 when it is damaged.
+/// </summary>
+internal static class BackupVerifyCommand
+{
+    public static Command Create(CliContext context, AgentFlags flags)
+    {
+        var id = new Argument<string>("ID") { Description = "A backup id from `backup list`, or latest" };
+        var command = new Command("verify", "Fetch a backup and verify it end to end as a restore would") { id };
+        command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
+        {
+            var catalog = await BackupCatalog.LoadAsync(store, options.Cluster, ct).ConfigureAwait(false);
+            var manifest = catalog.Resolve(parse.GetValue(id)!, store.Location, options.Cluster);
+            var keyring = AgentFlags.Keyring(parse, flags, options);
+            Directory.CreateDirectory(options.Backup.SpoolDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var temp = Path.Combine(options.Backup.SpoolDir, $"verify-{manifest.Id}-{Environment.ProcessId}.db");
+            try
+            {
+                var report = await BackupFetcher.FetchAsync(store, manifest, keyring, temp, overwrite: true, options.Backup.MaxSnapshotSize, null, ct)
+                    .ConfigureAwait(false);
+                context.Out.WriteLine($"Backup {manifest.Id} is intact: revision {report.Status!.Revision.ToString(CultureInfo.InvariantCulture)}, " +
+                                      $"{report.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, hash {report.Status.Hash.ToString("x8", CultureInfo.InvariantCulture)}");
+                context.Out.WriteLine("  checked: stored sha256, decryption and decompression, plain sha256, etcd's trailer, bbolt structure, status against the manifest");
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                File.Delete(temp);
+            }
+        }));
+        return command;
+    }
+}

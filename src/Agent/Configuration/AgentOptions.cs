@@ -1,0 +1,182 @@
+using EtcdAgent.Codecs;
+
+namespace EtcdAgent.Configuration;
+
+/// <summary>The whole configuration (config.yaml + ETCD_AGENT_* overrides), validated. Shared by CLI and daemon.</summary>
+internal sealed record AgentOptions
+{
+    /// <summary>Names this cluster's series in the store (object keys, manifests).</summary>
+    public required string Cluster { get; init; }
+
+    /// <summary>This machine's name in object keys and manifests.</summary>
+    public required string Node { get; init; }
+
+    /// <summary>The etcd section; null fields fall back to flags, environment and kubeadm detection.</summary>
+    public required EtcdOptions Etcd { get; init; }
+
+    public required StoreOptions Store { get; init; }
+
+    public required BackupOptions Backup { get; init; }
+
+    public required RetentionOptions Retention { get; init; }
+
+    /// <summary>The file it came from, or null when built from defaults and flags alone.</summary>
+    public string? SourceFile { get; init; }
+}
+
+/// <summary>How to reach etcd (the same meanings as the etcdctl-style flags, which override these).</summary>
+internal sealed record EtcdOptions
+{
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+
+    public string? CaCert { get; init; }
+
+    public string? Cert { get; init; }
+
+    public string? Key { get; init; }
+
+    public string? User { get; init; }
+
+    public string? PasswordFile { get; init; }
+
+    public TimeSpan? DialTimeout { get; init; }
+
+    public TimeSpan? CommandTimeout { get; init; }
+}
+
+/// <summary>Where backups go.</summary>
+internal enum StoreKind
+{
+    /// <summary>A local (or mounted) directory.</summary>
+    Local,
+
+    /// <summary>S3 or an S3-compatible service.</summary>
+    S3,
+}
+
+internal sealed record StoreOptions
+{
+    public required StoreKind Kind { get; init; }
+
+    /// <summary>The directory of a local store.</summary>
+    public string? LocalPath { get; init; }
+
+    public S3Options? S3 { get; init; }
+}
+
+/// <summary>Where credentials for S3 come from.</summary>
+internal enum CredentialSource
+{
+    /// <summary>The SDK's default chain: environment, shared files, container and instance roles (IAM).</summary>
+    Default,
+
+    /// <summary>AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) only.</summary>
+    Environment,
+
+    /// <summary>A shared-credentials file (INI, mode 0600) and a profile in it.</summary>
+    File,
+}
+
+internal sealed record S3Options
+{
+    public required string Bucket { get; init; }
+
+    /// <summary>Key prefix without leading or trailing slash; may be empty.</summary>
+    public string Prefix { get; init; } = string.Empty;
+
+    public string Region { get; init; } = "us-east-1";
+
+    /// <summary>An S3-compatible service's URL; null for AWS.</summary>
+    public Uri? Endpoint { get; init; }
+
+    public bool PathStyle { get; init; }
+
+    public CredentialSource Credentials { get; init; } = CredentialSource.Default;
+
+    public string? CredentialsFile { get; init; }
+
+    public string CredentialsProfile { get; init; } = "default";
+
+    /// <summary>Extra CA bundle (PEM) trusted for the endpoint's certificate.</summary>
+    public string? CaBundle { get; init; }
+
+    /// <summary>aws-chunked request bodies with streaming signatures; some stores (s3rver) need plain bodies.</summary>
+    public bool ChunkedEncoding { get; init; }
+
+    /// <summary>Send/validate flexible checksums only when the operation requires them (compatible stores).</summary>
+    public bool ChecksumWhenRequired { get; init; } = true;
+
+    /// <summary>null, "AES256" or "aws:kms".</summary>
+    public string? ServerSideEncryption { get; init; }
+
+    public string? KmsKeyId { get; init; }
+
+    public string? StorageClass { get; init; }
+
+    /// <summary>"GOVERNANCE" or "COMPLIANCE" with <see cref="ObjectLockDays"/>; null for none.</summary>
+    public string? ObjectLockMode { get; init; }
+
+    public int ObjectLockDays { get; init; }
+
+    public long PartSize { get; init; } = OptionsDefaults.PartSize;
+
+    public int PartsInFlight { get; init; } = OptionsDefaults.PartsInFlight;
+
+    /// <summary>Upload bytes per second; null for unlimited.</summary>
+    public long? BandwidthLimit { get; init; }
+}
+
+internal sealed record BackupOptions
+{
+    public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
+
+    public int Level { get; init; } = Codecs.Compression.DefaultZstdLevel;
+
+    /// <summary>Encrypt new backups with this key; null for none.</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>Older keys kept so backups made before a rotation stay readable.</summary>
+    public IReadOnlyList<string> OldKeyFiles { get; init; } = [];
+
+    public string SpoolDir { get; init; } = OptionsDefaults.SpoolDir;
+
+    /// <summary>Largest snapshot a decode will produce (guards against decompression bombs).</summary>
+    public long MaxSnapshotSize { get; init; } = OptionsDefaults.MaxSnapshotSize;
+}
+
+internal sealed record RetentionOptions
+{
+    public int KeepLast { get; init; } = OptionsDefaults.KeepLast;
+
+    public int Hourly { get; init; }
+
+    public int Daily { get; init; } = OptionsDefaults.Daily;
+
+    public int Weekly { get; init; } = OptionsDefaults.Weekly;
+
+    public int Monthly { get; init; } = OptionsDefaults.Monthly;
+
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>At most this fraction of the backups is deleted in one run (a wrong clock must not wipe the store).</summary>
+    public double MaxDeleteFraction { get; init; } = OptionsDefaults.MaxDeleteFraction;
+
+    /// <summary>A payload without manifest younger than this may be an upload in progress; older is an orphan.</summary>
+    public TimeSpan OrphanGrace { get; init; } = OptionsDefaults.OrphanGrace;
+}
+
+/// <summary>Defaults, named once.</summary>
+internal static class OptionsDefaults
+{
+    public const string ConfigPath = "/etc/etcd-agent/config.yaml";
+    public const string SpoolDir = "/var/lib/etcd-agent/spool";
+    public const long PartSize = 16L << 20;
+    public const int PartsInFlight = 2;
+    public const long MaxSnapshotSize = 64L << 30;
+    public const int KeepLast = 10;
+    public const int Daily = 7;
+    public const int Weekly = 4;
+    public const int Monthly = 6;
+    public const double MaxDeleteFraction = 0.5;
+    public static readonly TimeSpan OrphanGrace = TimeSpan.FromHours(24);
+}

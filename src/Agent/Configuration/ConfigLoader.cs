@@ -1,0 +1,343 @@
+using System.Text.RegularExpressions;
+using EtcdAgent.Codecs;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace EtcdAgent.Configuration;
+
+/// <summary>
+/// Reads config.yaml (or nothing, when there is no file and the command can run from flags), applies ETCD_AGENT_*
+/// overrides and validates everything, reporting every problem at once.
+/// </summary>
+internal static partial class ConfigLoader
+{
+    /// <summary>Loads and validates; throws <see cref="ConfigurationException"/> listing every problem.</summary>
+    /// <param name="path">The file; null to build from defaults and the environment alone.</param>
+    /// <param name="environment">Environment lookup (injectable for tests).</param>
+    /// <param name="storeOverride">A <c>--store</c> flag (DIR or s3://bucket/prefix), overriding the file's store.</param>
+    public static AgentOptions Load(string? path, Func<string, string?> environment, string? storeOverride = null)
+    {
+        var errors = new ConfigErrors(path ?? "(no config file)");
+        YamlMappingNode? root = null;
+        if (path is not null)
+        {
+            root = ParseFile(path, errors);
+        }
+
+        var options = Read(new ConfigSection(string.Empty, root, errors, environment), storeOverride, environment) with { SourceFile = path };
+        errors.ThrowIfAny();
+        return options;
+    }
+
+    private static YamlMappingNode? ParseFile(string path, ConfigErrors errors)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ConfigurationException($"config file {path} does not exist; pass --config FILE (examples: packaging/examples/) or create it");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new ConfigurationException($"config file {path} does not exist; pass --config FILE (examples: packaging/examples/) or create it");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"cannot read config file {path}: {ex.Message}", ex);
+        }
+
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count == 0)
+            {
+                return null;
+            }
+
+            if (stream.Documents[0].RootNode is YamlMappingNode mapping)
+            {
+                return mapping;
+            }
+
+            errors.Add(path, "(top level)", "must be a mapping of settings (cluster:, etcd:, store:, ...)");
+            return null;
+        }
+        catch (YamlException ex)
+        {
+            throw new ConfigurationException($"{path}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+    }
+
+    private static AgentOptions Read(ConfigSection root, string? storeOverride, Func<string, string?> environment)
+    {
+        var cluster = root.String("cluster") ?? "default";
+        if (!SafeName().IsMatch(cluster))
+        {
+            root.Invalid("cluster", $"\"{cluster}\" must be 1-63 characters of a-z, 0-9, '.', '_' or '-' (it is part of every object key)");
+        }
+
+        var node = root.String("node") ?? SafeHostName(environment);
+        if (!SafeName().IsMatch(node))
+        {
+            root.Invalid("node", $"\"{node}\" must be 1-63 characters of a-z, 0-9, '.', '_' or '-' (it is part of every object key)");
+        }
+
+        var options = new AgentOptions
+        {
+            Cluster = cluster,
+            Node = node,
+            Etcd = ReadEtcd(root.Section("etcd")),
+            Store = ReadStore(root.Section("store"), storeOverride),
+            Backup = ReadBackup(root.Section("backup")),
+            Retention = ReadRetention(root.Section("retention")),
+        };
+
+        // Sections later issues read (the daemon's schedule, drills) are accepted here so one file serves all.
+        root.RejectUnknown("cluster", "node", "etcd", "store", "backup", "retention", "schedule", "daemon", "drill", "restore");
+        return options;
+    }
+
+    private static EtcdOptions ReadEtcd(ConfigSection s)
+    {
+        var maxTimeout = TimeSpan.FromHours(24);
+        var options = new EtcdOptions
+        {
+            Endpoints = s.List("endpoints"),
+            CaCert = s.String("cacert"),
+            Cert = s.String("cert"),
+            Key = s.String("key"),
+            User = s.String("user"),
+            PasswordFile = s.String("passwordFile"),
+            DialTimeout = s.Duration("dialTimeout", TimeSpan.FromMilliseconds(1), maxTimeout),
+            CommandTimeout = s.Duration("commandTimeout", TimeSpan.FromMilliseconds(1), maxTimeout),
+        };
+        if (options.User is not null && options.PasswordFile is null)
+        {
+            s.Invalid("user", "needs passwordFile (a file, mode 0600, holding the password on its first line)");
+        }
+
+        s.RejectUnknown();
+        return options;
+    }
+
+    private static StoreOptions ReadStore(ConfigSection s, string? storeOverride)
+    {
+        if (storeOverride is not null)
+        {
+            s.RejectUnknown("type", "local", "s3");
+            return FromStoreFlag(storeOverride, s);
+        }
+
+        var type = s.OneOf("type", "local", "s3");
+        if (type is null && !s.Present)
+        {
+            s.Errors.Add(s.Errors.FileName, "store", "is required: set store.type to local (with store.local.path) or s3 (with store.s3.bucket), or pass --store DIR|s3://BUCKET/PREFIX");
+        }
+
+        var local = s.Section("local");
+        var s3 = s.Section("s3");
+        StoreOptions options;
+        if (type == "s3")
+        {
+            options = new StoreOptions { Kind = StoreKind.S3, S3 = ReadS3(s3, bucketFromFlag: null, prefixFromFlag: null) };
+        }
+        else
+        {
+            var path = local.Require("path", "the directory backups go to");
+            if (path.Length > 0 && !Path.IsPathFullyQualified(path))
+            {
+                local.Invalid("path", $"\"{path}\" must be an absolute path");
+            }
+
+            local.RejectUnknown();
+            options = new StoreOptions { Kind = StoreKind.Local, LocalPath = path };
+        }
+
+        s.RejectUnknown("local", "s3");
+        return options;
+    }
+
+    private static StoreOptions FromStoreFlag(string store, ConfigSection s)
+    {
+        if (store.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            var rest = store[5..].Trim('/');
+            var slash = rest.IndexOf('/', StringComparison.Ordinal);
+            var bucket = slash < 0 ? rest : rest[..slash];
+            var prefix = slash < 0 ? string.Empty : rest[(slash + 1)..];
+            if (bucket.Length == 0)
+            {
+                throw new ConfigurationException($"--store {store}: no bucket; use s3://BUCKET or s3://BUCKET/PREFIX");
+            }
+
+            // The rest of the S3 settings (endpoint, credentials, ...) still come from the file or ETCD_AGENT_STORE__S3__*.
+            return new StoreOptions { Kind = StoreKind.S3, S3 = ReadS3(s.Section("s3"), bucket, prefix) };
+        }
+
+        if (!Path.IsPathFullyQualified(store) && !store.StartsWith('.'))
+        {
+            throw new ConfigurationException($"--store {store}: give an absolute directory path or s3://BUCKET/PREFIX");
+        }
+
+        return new StoreOptions { Kind = StoreKind.Local, LocalPath = Path.GetFullPath(store) };
+    }
+
+    private static S3Options ReadS3(ConfigSection s, string? bucketFromFlag, string? prefixFromFlag)
+    {
+        var bucket = bucketFromFlag ?? s.Require("bucket", "the bucket backups go to");
+        if (bucketFromFlag is null)
+        {
+            s.String("bucket");
+        }
+
+        var prefix = (prefixFromFlag ?? s.String("prefix") ?? string.Empty).Trim('/');
+        Uri? endpoint = null;
+        if (s.String("endpoint") is { } endpointText)
+        {
+            if (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https"))
+            {
+                s.Invalid("endpoint", $"\"{endpointText}\" must be an http:// or https:// URL (e.g. https://minio.example:9000)");
+                endpoint = null;
+            }
+        }
+
+        var creds = s.Section("credentials");
+        var source = creds.OneOf("source", "default", "environment", "file") switch
+        {
+            "environment" => CredentialSource.Environment,
+            "file" => CredentialSource.File,
+            _ => CredentialSource.Default,
+        };
+        var credentialsFile = creds.String("file");
+        if (source == CredentialSource.File && credentialsFile is null)
+        {
+            creds.Invalid("file", "is required when credentials.source is file (an AWS shared-credentials file, mode 0600)");
+        }
+
+        var profile = creds.String("profile") ?? "default";
+        creds.RejectUnknown();
+
+        var sse = s.OneOf("sse", "none", "AES256", "aws:kms");
+        var kmsKeyId = s.String("kmsKeyId");
+        if (kmsKeyId is not null && sse != "aws:kms")
+        {
+            s.Invalid("kmsKeyId", "is only used with sse: aws:kms");
+        }
+
+        var objectLock = s.Section("objectLock");
+        var lockMode = objectLock.OneOf("mode", "GOVERNANCE", "COMPLIANCE");
+        var lockDays = objectLock.Int("days", 1, 36500);
+        if ((lockMode is null) != (lockDays is null))
+        {
+            objectLock.Invalid(lockMode is null ? "mode" : "days", "objectLock needs both mode (GOVERNANCE or COMPLIANCE) and days");
+        }
+
+        objectLock.RejectUnknown();
+        var caBundle = s.String("caBundle");
+        if (caBundle is not null && !File.Exists(caBundle))
+        {
+            s.Invalid("caBundle", $"{caBundle} does not exist");
+        }
+
+        var options = new S3Options
+        {
+            Bucket = bucket,
+            Prefix = prefix,
+            Region = s.String("region") ?? "us-east-1",
+            Endpoint = endpoint,
+            PathStyle = s.Bool("pathStyle") ?? endpoint is not null,
+            Credentials = source,
+            CredentialsFile = credentialsFile,
+            CredentialsProfile = profile,
+            CaBundle = caBundle,
+            ChunkedEncoding = s.Bool("chunkedEncoding") ?? endpoint is null,
+            ChecksumWhenRequired = (s.OneOf("checksum", "when-required", "when-supported") ?? "when-required") == "when-required",
+            ServerSideEncryption = sse is null or "none" ? null : sse,
+            KmsKeyId = kmsKeyId,
+            StorageClass = s.String("storageClass"),
+            ObjectLockMode = lockMode,
+            ObjectLockDays = lockDays ?? 0,
+            PartSize = s.Bytes("partSize", 5L << 20, 5L << 30) ?? OptionsDefaults.PartSize,
+            PartsInFlight = s.Int("partsInFlight", 1, 64) ?? OptionsDefaults.PartsInFlight,
+            BandwidthLimit = s.Bytes("bandwidthLimit", 64 << 10, long.MaxValue),
+        };
+        s.RejectUnknown();
+        return options;
+    }
+
+    private static BackupOptions ReadBackup(ConfigSection s)
+    {
+        var kind = s.OneOf("compression", "zstd", "gzip", "none") switch
+        {
+            "gzip" => CompressionKind.Gzip,
+            "none" => CompressionKind.None,
+            _ => CompressionKind.Zstd,
+        };
+        var level = s.Int("level", 1, kind == CompressionKind.Gzip ? 9 : 19) ?? (kind == CompressionKind.Gzip ? 1 : Compression.DefaultZstdLevel);
+        var encryption = s.Section("encryption");
+        var options = new BackupOptions
+        {
+            Compression = kind,
+            Level = level,
+            KeyFile = encryption.String("keyFile"),
+            OldKeyFiles = encryption.List("oldKeyFiles"),
+            SpoolDir = s.String("spoolDir") ?? OptionsDefaults.SpoolDir,
+            MaxSnapshotSize = s.Bytes("maxSnapshotSize", 1L << 20, 1L << 50) ?? OptionsDefaults.MaxSnapshotSize,
+        };
+        foreach (var (key, file) in new[] { ("keyFile", options.KeyFile) }.Concat(options.OldKeyFiles.Select(f => ("oldKeyFiles", (string?)f))))
+        {
+            if (file is not null && !Path.IsPathFullyQualified(file))
+            {
+                encryption.Invalid(key, $"\"{file}\" must be an absolute path");
+            }
+        }
+
+        encryption.RejectUnknown();
+        if (!Path.IsPathFullyQualified(options.SpoolDir))
+        {
+            s.Invalid("spoolDir", $"\"{options.SpoolDir}\" must be an absolute path");
+        }
+
+        s.RejectUnknown();
+        return options;
+    }
+
+    private static RetentionOptions ReadRetention(ConfigSection s)
+    {
+        var zoneName = s.String("timeZone");
+        var zone = TimeZoneInfo.Utc;
+        if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out zone))
+        {
+            s.Invalid("timeZone", $"\"{zoneName}\" is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
+            zone = TimeZoneInfo.Utc;
+        }
+
+        var options = new RetentionOptions
+        {
+            KeepLast = s.Int("keepLast", 1, 100_000) ?? OptionsDefaults.KeepLast,
+            Hourly = s.Int("hourly", 0, 100_000) ?? 0,
+            Daily = s.Int("daily", 0, 100_000) ?? OptionsDefaults.Daily,
+            Weekly = s.Int("weekly", 0, 100_000) ?? OptionsDefaults.Weekly,
+            Monthly = s.Int("monthly", 0, 100_000) ?? OptionsDefaults.Monthly,
+            TimeZone = zone!,
+            MaxDeleteFraction = s.Fraction("maxDeleteFraction") ?? OptionsDefaults.MaxDeleteFraction,
+            OrphanGrace = s.Duration("orphanGrace", TimeSpan.FromMinutes(10), TimeSpan.FromDays(365)) ?? OptionsDefaults.OrphanGrace,
+        };
+        s.RejectUnknown();
+        return options;
+    }
+
+    private static string SafeHostName(Func<string, string?> environment)
+    {
+        var host = (environment("ETCD_AGENT_NODE_NAME") ?? System.Net.Dns.GetHostName()).ToLowerInvariant();
+        var cleaned = Regex.Replace(host, "[^a-z0-9._-]", "-");
+        return cleaned.Length is > 0 and <= 63 ? cleaned : "node";
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
+    private static partial Regex SafeName();
+}

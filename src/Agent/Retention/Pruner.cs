@@ -1,0 +1,137 @@
+using EtcdAgent.Configuration;
+using EtcdAgent.Manifests;
+using EtcdAgent.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdAgent.Retention;
+
+/// <summary>
+/// Applies <see cref="RetentionPolicy"/> to a store: deletes each expired backup manifest first (so it stops being
+/// visible before its payload goes), then its payload; never more than MaxDeleteFraction of the backups in one
+/// run; skips objects still under Object Lock retention; removes orphans (payloads without a manifest) older than
+/// the grace period and stale multipart uploads where the store can list them. Dry run: decides, deletes nothing.
+/// </summary>
+internal sealed partial class Pruner(IObjectStore store, AgentOptions options, TimeProvider time, ILogger logger)
+{
+    public async Task<PruneReport> PruneAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var cluster = options.Cluster;
+        var catalog = await BackupCatalog.LoadAsync(store, cluster, cancellationToken).ConfigureAwait(false);
+        var decisions = RetentionPolicy.Apply(catalog.Backups.Select(b => new RetentionPolicy.Entry(b.Id, b.CreatedAt)), options.Retention);
+        var byId = catalog.Backups.ToDictionary(b => b.Id, StringComparer.Ordinal);
+        var expired = decisions.Where(d => !d.Keep).Select(d => byId[d.Backup.Id]).Reverse().ToList(); // oldest first
+        var warnings = new List<string>();
+
+        // A wrong clock or a policy typo must not wipe the store in one run.
+        var allowed = (int)Math.Floor(catalog.Backups.Count * options.Retention.MaxDeleteFraction);
+        var deferred = expired.Skip(allowed).Select(b => b.Id).ToList();
+        if (deferred.Count > 0)
+        {
+            warnings.Add($"{expired.Count} backups are expired but at most {allowed} ({(options.Retention.MaxDeleteFraction * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}% of {catalog.Backups.Count}) are deleted per run; {deferred.Count} wait for the next run");
+        }
+
+        var deleted = new List<string>();
+        var locked = new List<string>();
+        var lockUnknown = false;
+        var now = time.GetUtcNow();
+        foreach (var backup in expired.Take(allowed))
+        {
+            var until = await RetainUntilAsync(backup.Stored.Key, () => lockUnknown = true, cancellationToken).ConfigureAwait(false);
+            if (until > now)
+            {
+                locked.Add($"{backup.Id} (Object Lock until {until:u})");
+                continue;
+            }
+
+            if (!dryRun)
+            {
+                await store.DeleteAsync(BackupLayout.ManifestKey(cluster, backup.Id), cancellationToken).ConfigureAwait(false);
+                await store.DeleteAsync(backup.Stored.Key, cancellationToken).ConfigureAwait(false);
+                Log.Deleted(logger, backup.Id);
+            }
+
+            deleted.Add(backup.Id);
+        }
+
+        if (lockUnknown)
+        {
+            warnings.Add("the store cannot report Object Lock retention; deletions were attempted and the store decides");
+        }
+
+        var orphans = new List<string>();
+        foreach (var orphan in catalog.Orphans)
+        {
+            if (BackupLayout.IdOfKey(cluster, orphan.Key) is null)
+            {
+                warnings.Add($"{orphan.Key} is not part of any backup layout; left alone");
+            }
+            else if (now - orphan.LastModified > options.Retention.OrphanGrace)
+            {
+                if (!dryRun)
+                {
+                    await store.DeleteAsync(orphan.Key, cancellationToken).ConfigureAwait(false);
+                }
+
+                orphans.Add(orphan.Key);
+            }
+        }
+
+        var pending = new List<string>();
+        bool pendingSupported = true;
+        try
+        {
+            foreach (var upload in await store.ListPendingUploadsAsync(BackupLayout.ClusterPrefix(cluster), cancellationToken).ConfigureAwait(false))
+            {
+                if (now - upload.Started > options.Retention.OrphanGrace)
+                {
+                    if (!dryRun)
+                    {
+                        await store.AbortPendingUploadAsync(upload, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    pending.Add(upload.Key);
+                }
+            }
+        }
+        catch (StoreException ex) when (ex.Fault == StoreFault.NotSupported)
+        {
+            pendingSupported = false;
+            warnings.Add($"stale multipart uploads cannot be listed here ({ex.Message}); add a bucket lifecycle rule (AbortIncompleteMultipartUpload) to clean them");
+        }
+
+        warnings.AddRange(catalog.Unreadable.Select(u => $"unreadable manifest, kept: {u}"));
+        foreach (var warning in warnings)
+        {
+            Log.Warning(logger, warning);
+        }
+
+        return new PruneReport(dryRun, decisions, deleted, deferred, locked, orphans, pending, pendingSupported, warnings);
+    }
+
+    private async Task<DateTimeOffset?> RetainUntilAsync(string key, Action unsupported, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.GetRetainUntilAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreException ex) when (ex.Fault == StoreFault.NotSupported)
+        {
+            unsupported();
+            return null;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Pruned backup {Id}")]
+        public static partial void Deleted(ILogger logger, string id);
+
+        [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Prune: {Warning}")]
+        public static partial void Warning(ILogger logger, string warning);
+    }
+}
+
+/// <summary>What a prune run decided and did.</summary>
+internal sealed record PruneReport(bool DryRun, IReadOnlyList<RetentionPolicy.Decision> Decisions, IReadOnlyList<string> Deleted,
+    IReadOnlyList<string> Deferred, IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads,
+    bool PendingUploadsSupported, IReadOnlyList<string> Warnings);

@@ -1,0 +1,212 @@
+using System.Security.Cryptography;
+using EtcdAgent.Codecs;
+using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Commands;
+using EtcdAgent.Configuration;
+using EtcdAgent.Etcd;
+using EtcdAgent.Manifests;
+using EtcdAgent.Protocol.Etcd;
+using EtcdAgent.Storage;
+using EtcdAgent.Verification;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdAgent.Snapshots;
+
+/// <summary>
+/// `backup create`, for the CLI and the daemon alike (ARCHITECTURE.md invariant 4): one member's snapshot streams
+/// into a spool file (sha256 recomputed) and, at the same time, through compress → encrypt into a multipart upload.
+/// When the stream ends the spool file's structure is walked while the upload finishes; the upload completes only
+/// if the trailer and structure checks passed, and the manifest — the only thing that makes a backup visible — is
+/// written last (invariant 1). A verified snapshot whose upload failed stays in the spool; nothing is lost.
+/// </summary>
+internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore store, TimeProvider time, ILogger logger)
+{
+    /// <summary>Takes, verifies, encodes and uploads one snapshot of <paramref name="endpoint"/>; returns its manifest.</summary>
+    public async Task<BackupManifest> CreateAsync(EtcdClient client, Uri endpoint, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var createdAt = time.GetUtcNow();
+        var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
+        var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        var members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
+        var id = BackupLayout.NewId(createdAt, options.Node, status.Header.Revision);
+        var payloadKey = BackupLayout.PayloadKey(options.Cluster, id, options.Backup.Compression, key is not null);
+        var spoolPath = PrepareSpool(id);
+        var source = endpoint.Display();
+        Log.Starting(logger, id, source, store.Location);
+
+        SnapshotInfo? info = null;
+        VerificationReport? report = null;
+        EncodeResult? encoded = null;
+        long storedBytes;
+        try
+        {
+            storedBytes = await store.UploadAsync(payloadKey, async (upload, ct) =>
+            {
+                var handoff = new BufferHandoff();
+                var encode = Task.Run(() => EncodeAsync(handoff, upload, key, ct), CancellationToken.None);
+                try
+                {
+                    info = await AtomicFile.WriteAsync(spoolPath, overwrite: false,
+                        spool => SnapshotDownloader.DownloadAsync(client, endpoint, new TeeStream(spool, handoff.Writer), time, ct, status: status),
+                        warning => Log.SpoolWarning(logger, warning)).ConfigureAwait(false);
+                    await handoff.CompleteAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    handoff.Fail(ex);
+                    await Task.WhenAny(encode).ConfigureAwait(false);
+                    if (ex is BufferHandoff.ClosedException && encode.Exception?.InnerException is { } cause)
+                    {
+                        // The download only stopped because the encoder or upload failed: report that cause.
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+                    }
+
+                    throw;
+                }
+
+                // The structure walk overlaps the end of the encode and upload; the upload completes only after it.
+                var verify = Task.Run(() => SnapshotVerifier.VerifyStreamed(spoolPath, info.Sha256), ct);
+                encoded = await encode.ConfigureAwait(false);
+                report = await verify.ConfigureAwait(false);
+                if (!report.Valid)
+                {
+                    throw new SnapshotException(SnapshotFault.Corrupt,
+                        $"the snapshot from {endpoint.Display()} passed its sha256 check but not the structure check: {report.Fault}. " +
+                        "Nothing was stored. Run `etcd-agent snapshot verify` on a fresh `snapshot save`, and check that member (etcdctl check datascale, its logs, its disk).");
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            KeepOrDiscardSpool(spoolPath, verified: report?.Valid == true, ex);
+            throw;
+        }
+
+        var manifest = BuildManifest(id, createdAt, members, info!, report!, encoded!, payloadKey, storedBytes, key, time.GetElapsedTime(started));
+        try
+        {
+            await store.PutAsync(BackupLayout.ManifestKey(options.Cluster, id), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The payload is in the store but invisible (no manifest): prune removes it after the orphan grace.
+            KeepOrDiscardSpool(spoolPath, verified: true, ex);
+            throw;
+        }
+
+        TryDelete(spoolPath);
+        Log.Created(logger, id, manifest.Raw.Size, manifest.Stored.Size, manifest.DurationSeconds);
+        return manifest;
+    }
+
+    private async Task<EncodeResult> EncodeAsync(BufferHandoff handoff, Stream upload, EncryptionKey? key, CancellationToken ct)
+    {
+        using var raw = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var stored = HashingStream.ForWriting(upload);
+        await using var storedScope = stored.ConfigureAwait(false);
+        using var encryptor = key is null ? null : new EncryptingStream(stored, key);
+        var compressor = Compression.Compress((Stream?)encryptor ?? stored, options.Backup.Compression, options.Backup.Level);
+        await using var compressorScope = compressor.ConfigureAwait(false);
+        long rawBytes = 0;
+        await handoff.DrainAsync(async (chunk, token) =>
+        {
+            raw.AppendData(chunk.Span);
+            rawBytes += chunk.Length;
+            await compressor.WriteAsync(chunk, token).ConfigureAwait(false);
+        }, ct).ConfigureAwait(false);
+        await Compression.FinishAsync(compressor, ct).ConfigureAwait(false);
+        if (encryptor is not null)
+        {
+            await encryptor.FinishAsync(ct).ConfigureAwait(false);
+        }
+
+        return new EncodeResult(Convert.ToHexStringLower(raw.GetHashAndReset()), rawBytes, stored.Sha256Hex(), stored.Count);
+    }
+
+    private BackupManifest BuildManifest(string id, DateTimeOffset createdAt, Etcdserverpb.MemberListResponse members, SnapshotInfo info,
+        VerificationReport report, EncodeResult encoded, string payloadKey, long storedBytes, EncryptionKey? key, TimeSpan duration)
+    {
+        var self = members.Members.FirstOrDefault(m => m.ID == info.MemberId);
+        var status = report.Status!;
+        return new BackupManifest
+        {
+            FormatVersion = BackupManifest.CurrentFormatVersion,
+            Id = id,
+            Cluster = new ClusterInfo(options.Cluster, Hex.Id(info.ClusterId)),
+            Source = new SourceInfo(Hex.Id(info.MemberId), self?.Name ?? string.Empty, info.Endpoint.Display()),
+            Members = members.Members.Select(m => new MemberInfo(Hex.Id(m.ID), m.Name, [.. m.PeerURLs], [.. m.ClientURLs], m.IsLearner)).ToList(),
+            EtcdVersion = info.EtcdVersion,
+
+            // What the file holds (at least the revision asked for; the id carries the one asked for).
+            Revision = status.Revision,
+            RaftIndex = info.RaftIndex,
+            RaftTerm = info.RaftTerm,
+            Status = new StatusInfo(status.Hash, status.Revision, status.TotalKey, status.TotalSize, status.LiveKeys),
+            Raw = new ContentInfo(encoded.RawSha256, encoded.RawBytes),
+            Stored = new StoredInfo(payloadKey, encoded.StoredSha256, storedBytes),
+            Codecs = new CodecInfo(options.Backup.Compression.ToString().ToLowerInvariant(), options.Backup.Level,
+                key is null ? null : "aes-256-gcm", key?.IdHex),
+            CreatedAt = createdAt,
+            DurationSeconds = Math.Round(duration.TotalSeconds, 3),
+            AgentVersion = VersionCommand.AgentVersion,
+            Node = options.Node,
+        };
+    }
+
+    private string PrepareSpool(string id)
+    {
+        var dir = options.Backup.SpoolDir;
+        try
+        {
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"cannot create the spool directory {dir} ({ex.Message}); create it (mode 0700) or set backup.spoolDir", ex);
+        }
+
+        return Path.Combine(dir, id + ".db");
+    }
+
+    private void KeepOrDiscardSpool(string spoolPath, bool verified, Exception error)
+    {
+        if (verified && File.Exists(spoolPath))
+        {
+            Log.SpoolKept(logger, spoolPath, error.Message);
+        }
+        else
+        {
+            TryDelete(spoolPath);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A spool file left behind is found and cleaned by a later run; the result matters more.
+        }
+    }
+
+    private sealed record EncodeResult(string RawSha256, long RawBytes, string StoredSha256, long StoredBytes);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Backup {Id}: snapshot of {Endpoint} to {Store}")]
+        public static partial void Starting(ILogger logger, string id, string endpoint, string store);
+
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Backup {Id} stored: {RawBytes} bytes raw, {StoredBytes} stored, {Seconds}s")]
+        public static partial void Created(ILogger logger, string id, long rawBytes, long storedBytes, double seconds);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The verified snapshot stays in the spool at {Path} because storing it failed: {Reason}")]
+        public static partial void SpoolKept(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Spool: {Warning}")]
+        public static partial void SpoolWarning(ILogger logger, string warning);
+    }
+}

@@ -1,0 +1,46 @@
+namespace EtcdAgent.Storage;
+
+/// <summary>
+/// The one narrow interface to where backups live (STYLE.md 2): S3-compatible storage or a local directory. Keys are
+/// relative to the store's root (an S3 store adds its prefix). Implementations translate their failures into
+/// <see cref="StoreException"/> with a message an operator can act on.
+/// </summary>
+internal interface IObjectStore : IDisposable
+{
+    /// <summary>Where the store is, for messages ("s3://bucket/prefix", "/var/backups/etcd").</summary>
+    string Location { get; }
+
+    /// <summary>
+    /// Streams an object of unknown length: <paramref name="write"/> writes it; the object becomes visible only
+    /// when <paramref name="write"/> returns normally. If it throws (or is cancelled) the upload is aborted and the
+    /// exception rethrown; nothing partial is listed.
+    /// </summary>
+    Task<long> UploadAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken);
+
+    /// <summary>Writes a small object (a manifest) in one request.</summary>
+    Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Opens an object for reading; <see cref="StoreFault.NotFound"/> when it does not exist.</summary>
+    Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Every object whose key starts with <paramref name="prefix"/>.</summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an object; deleting one that does not exist is not an error.</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Uploads started and never completed or aborted; <see cref="StoreFault.NotSupported"/> where unknowable.</summary>
+    Task<IReadOnlyList<PendingUpload>> ListPendingUploadsAsync(string prefix, CancellationToken cancellationToken);
+
+    /// <summary>Cleans a pending upload up; <see cref="StoreFault.NotSupported"/> where the store cannot.</summary>
+    Task AbortPendingUploadAsync(PendingUpload upload, CancellationToken cancellationToken);
+
+    /// <summary>Until when the store refuses to delete the object (Object Lock); null when it does not.</summary>
+    Task<DateTimeOffset?> GetRetainUntilAsync(string key, CancellationToken cancellationToken);
+}
+
+/// <summary>One object in a listing.</summary>
+internal sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);
+
+/// <summary>An upload that was started and not finished.</summary>
+internal sealed record PendingUpload(string Key, string UploadId, DateTimeOffset Started);
