@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
-using EtcdAgent.Output;
 
 namespace EtcdAgent.Commands;
 
@@ -80,7 +79,7 @@ internal static class ConfigCheckCommand
     }
 
     private static string Describe(StoreOptions store) => store.Kind == StoreKind.S3
-        ? $"s3://{store.S3!.Bucket}/{store.S3.Prefix}{(store.S3.Endpoint is { } e ? $" at {e}" : string.Empty)}, parts {ByteSize.Format(store.S3.PartSize)} x {store.S3.PartsInFlight}"
+        ? $"s3://{store.S3!.Bucket}/{store.S3.Prefix}{(store.S3.Endpoint is { } e ? $" at {e}" : string.Empty)}, parts {ByteSizes.Format(store.S3.PartSize)} x {store.S3.PartsInFlight}"
         : $"directory {store.LocalPath}";
 
     private static void Try(List<string> problems, Action action)

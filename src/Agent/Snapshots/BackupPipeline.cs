@@ -27,6 +27,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         var started = time.GetTimestamp();
         var createdAt = time.GetUtcNow();
         var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
+        await store.ProbeAsync(cancellationToken).ConfigureAwait(false);
         var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
         var id = BackupLayout.NewId(createdAt, options.Node, status.Header.Revision);

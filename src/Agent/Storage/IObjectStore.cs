@@ -11,6 +11,12 @@ internal interface IObjectStore : IDisposable
     string Location { get; }
 
     /// <summary>
+    /// A cheap check that the store exists and the credentials work (a one-key listing), so a backup fails before
+    /// it takes a snapshot rather than after.
+    /// </summary>
+    Task ProbeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Streams an object of unknown length: <paramref name="write"/> writes it; the object becomes visible only
     /// when <paramref name="write"/> returns normally. If it throws (or is cancelled) the upload is aborted and the
     /// exception rethrown; nothing partial is listed.

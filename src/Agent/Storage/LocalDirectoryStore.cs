@@ -17,6 +17,16 @@ internal sealed class LocalDirectoryStore : IObjectStore
 
     public string Location => _root;
 
+    public Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root))
+        {
+            throw new StoreException(StoreFault.NotFound, $"the store directory {_root} does not exist; create it (mkdir -m 700 {_root}) or fix store.local.path");
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task<long> UploadAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var path = PathOf(key, create: true);

@@ -31,6 +31,24 @@ internal sealed class S3ObjectStore : IObjectStore
 
     public string Location => $"s3://{_options.Bucket}/{_options.Prefix}".TrimEnd('/');
 
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        // HeadBucket: existence and credentials in one cheap request. (A one-key listing would do too, but
+        // s3rver 3.7.1 answers 500 to max-keys=1 under a prefix that holds objects.)
+        try
+        {
+            await _client.HeadBucketAsync(new HeadBucketRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new StoreException(StoreFault.NotFound, $"checking {Location}: bucket \"{_options.Bucket}\" does not exist; create it or fix store.s3.bucket", ex);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or AmazonClientException)
+        {
+            throw S3Errors.Translate(ex, $"checking {Location}", _options.Bucket);
+        }
+    }
+
     public async Task<long> UploadAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var full = Full(key);
@@ -163,9 +181,24 @@ internal sealed class S3ObjectStore : IObjectStore
     {
         private readonly Stream _body = response.ResponseStream;
 
-        public override int Read(byte[] buffer, int offset, int count) => _body.Read(buffer, offset, count);
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _body.ReadAsync(buffer, cancellationToken);
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonClientException ex) when (ex.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
+            {
+                // The SDK checks the body against the MD5/checksum the store recorded at upload.
+                throw new InvalidDataException($"{response.Key}: the bytes the store returned do not match the checksum it recorded at upload ({ex.Message}): the object changed in the store. Use another backup.", ex);
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException)
+            {
+                throw new StoreException(StoreFault.Unavailable, $"reading {response.Key}: the connection to the store broke ({ex.Message}); retry", ex);
+            }
+        }
 
         protected override void Dispose(bool disposing)
         {
