@@ -62,6 +62,8 @@ internal static class S3ClientFactory
     /// <summary>HttpClients with our handler: a private CA trusted in addition to the system's, test recording.</summary>
     private sealed class HandlerFactory(string? caBundle, Func<HttpMessageHandler, HttpMessageHandler>? wrap) : HttpClientFactory
     {
+        private readonly string _id = "etcd-agent:" + Guid.NewGuid().ToString("N");
+
         public override HttpClient CreateHttpClient(IClientConfig clientConfig)
         {
             var handler = new SocketsHttpHandler
@@ -84,7 +86,8 @@ internal static class S3ClientFactory
 
         public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
 
-        public override string GetConfigUniqueString(IClientConfig clientConfig) => "etcd-agent:" + caBundle;
+        // The SDK caches HttpClients by this string process-wide: each factory (CA bundle, wrapper) gets its own.
+        public override string GetConfigUniqueString(IClientConfig clientConfig) => _id;
 
         private static bool ChainsTo(X509Certificate? certificate, X509Certificate2Collection roots)
         {
