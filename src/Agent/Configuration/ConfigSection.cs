@@ -236,14 +236,15 @@ internal sealed class ConfigSection
             return;
         }
 
+        var candidates = known.Concat(_read).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         foreach (var (keyNode, _) in _node.Children)
         {
             var name = (keyNode as YamlScalarNode)?.Value ?? "?";
-            if (!_read.Contains(name) && !known.Contains(name, StringComparer.Ordinal))
+            if (!candidates.Contains(name, StringComparer.Ordinal))
             {
-                var suggestion = known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+                var suggestion = candidates.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
                 _errors.Add(Position(keyNode), PathOf(name),
-                    $"is not a known setting{(suggestion is null ? string.Empty : $" (did you mean {suggestion}?)")}; known here: {string.Join(", ", known)}");
+                    $"is not a known setting{(suggestion is null ? string.Empty : $" (did you mean {suggestion}?)")}; known here: {string.Join(", ", candidates)}");
             }
         }
     }

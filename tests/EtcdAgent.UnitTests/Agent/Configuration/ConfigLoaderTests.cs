@@ -1,0 +1,158 @@
+using EtcdAgent.Codecs;
+using EtcdAgent.Configuration;
+using Xunit;
+
+namespace EtcdAgent.UnitTests.Agent.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("etcd-agent-config").FullName;
+
+    [Fact]
+    public void AFullConfigurationIsReadIntoOptions()
+    {
+        var options = Load("""
+            cluster: prod-eu1
+            node: cp-1
+            etcd:
+              endpoints: [https://10.0.0.1:2379]
+              cacert: /etc/kubernetes/pki/etcd/ca.crt
+              dialTimeout: 3s
+            store:
+              type: s3
+              s3:
+                bucket: backups
+                prefix: /etcd/
+                endpoint: https://minio.example:9000
+                partSize: 32MiB
+                partsInFlight: 3
+                sse: aws:kms
+                kmsKeyId: key-1
+                objectLock: { mode: GOVERNANCE, days: 14 }
+                bandwidthLimit: 50MiB
+            backup:
+              compression: gzip
+              level: 6
+            retention:
+              keepLast: 3
+              hourly: 24
+              timeZone: Europe/Berlin
+              maxDeleteFraction: 0.25
+            """);
+
+        Assert.Equal("prod-eu1", options.Cluster);
+        Assert.Equal("cp-1", options.Node);
+        Assert.Equal(["https://10.0.0.1:2379"], options.Etcd.Endpoints);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.Etcd.DialTimeout);
+        var s3 = options.Store.S3!;
+        Assert.Equal(StoreKind.S3, options.Store.Kind);
+        Assert.Equal("etcd", s3.Prefix);
+        Assert.True(s3.PathStyle); // default for a custom endpoint
+        Assert.False(s3.ChunkedEncoding); // default for a custom endpoint
+        Assert.Equal(32L << 20, s3.PartSize);
+        Assert.Equal(3, s3.PartsInFlight);
+        Assert.Equal("aws:kms", s3.ServerSideEncryption);
+        Assert.Equal(("GOVERNANCE", 14), (s3.ObjectLockMode, s3.ObjectLockDays));
+        Assert.Equal(50L << 20, s3.BandwidthLimit);
+        Assert.Equal((CompressionKind.Gzip, 6), (options.Backup.Compression, options.Backup.Level));
+        Assert.Equal("Europe/Berlin", options.Retention.TimeZone.Id);
+        Assert.Equal(0.25, options.Retention.MaxDeleteFraction);
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedAtOnceWithItsLineAndPath()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load("""
+            cluster: Prod Cluster
+            store:
+              type: s3
+              s3:
+                partSize: 1MiB
+                sse: AES128
+                bucekt: typo
+            backup:
+              compression: lz4
+            retention:
+              timeZone: Mars/Olympus
+              keepLast: 0
+            """));
+
+        var message = error.Message;
+        Assert.Contains("8 problems", message, StringComparison.Ordinal);
+        Assert.Contains("retention.keepLast \"0\" must be a whole number from 1", message, StringComparison.Ordinal);
+        Assert.Contains("config.yaml:1:10: cluster", message, StringComparison.Ordinal);
+        Assert.Contains("store.s3.bucket is required", message, StringComparison.Ordinal);
+        Assert.Contains("config.yaml:5:15: store.s3.partSize \"1MiB\" must be a size", message, StringComparison.Ordinal);
+        Assert.Contains("store.s3.sse \"AES128\" must be one of: none, AES256, aws:kms", message, StringComparison.Ordinal);
+        Assert.Contains("store.s3.bucekt is not a known setting", message, StringComparison.Ordinal);
+        Assert.Contains("backup.compression \"lz4\"", message, StringComparison.Ordinal);
+        Assert.Contains("retention.timeZone \"Mars/Olympus\"", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownKeyNamesTheKnownSpelling()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load("""
+            store:
+              type: local
+              local:
+                path: /var/backups/etcd
+            retention:
+              keeplast: 5
+            """));
+        Assert.Contains("retention.keeplast is not a known setting (did you mean keepLast?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnvironmentOverridesTheFileAndIsNamedInErrors()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["ETCD_AGENT_STORE__S3__BUCKET"] = "from-env",
+            ["ETCD_AGENT_RETENTION__DAILY"] = "lots",
+        };
+        var error = Assert.Throws<ConfigurationException>(() => Load("""
+            store:
+              type: s3
+              s3:
+                bucket: from-file
+            retention:
+              daily: 3
+            """, env));
+        Assert.Contains("$ETCD_AGENT_RETENTION__DAILY: retention.daily \"lots\"", error.Message, StringComparison.Ordinal);
+
+        env.Remove("ETCD_AGENT_RETENTION__DAILY");
+        Assert.Equal("from-env", Load("store:\n  type: s3\n  s3:\n    bucket: from-file\n", env).Store.S3!.Bucket);
+    }
+
+    [Fact]
+    public void StoreFlagWorksWithoutAFile()
+    {
+        var local = ConfigLoader.Load(null, _ => null, "/var/backups/etcd");
+        Assert.Equal(("/var/backups/etcd", StoreKind.Local), (local.Store.LocalPath, local.Store.Kind));
+
+        var s3 = ConfigLoader.Load(null, name => name == "ETCD_AGENT_STORE__S3__ENDPOINT" ? "http://127.0.0.1:9000" : null, "s3://bucket/some/prefix/");
+        Assert.Equal(("bucket", "some/prefix"), (s3.Store.S3!.Bucket, s3.Store.S3.Prefix));
+        Assert.Equal(new Uri("http://127.0.0.1:9000"), s3.Store.S3.Endpoint);
+
+        Assert.Throws<ConfigurationException>(() => ConfigLoader.Load(null, _ => null, "relative/dir"));
+        Assert.Throws<ConfigurationException>(() => ConfigLoader.Load(null, _ => null, null));
+    }
+
+    [Fact]
+    public void InvalidYamlSaysWhere()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load("store:\n  type: [local\n"));
+        Assert.Contains("config.yaml:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private AgentOptions Load(string yaml, IReadOnlyDictionary<string, string?>? env = null)
+    {
+        var path = Path.Combine(_dir, "config.yaml");
+        File.WriteAllText(path, yaml);
+        return ConfigLoader.Load(path, name => env?.GetValueOrDefault(name));
+    }
+}
