@@ -50,11 +50,7 @@ internal static class BackupPruneCommand
                 context.Out.WriteLine($"  {(report.DryRun ? "remove" : "removed")}  {key}");
             }
 
-            foreach (var warning in report.Warnings)
-            {
-                context.Error.WriteLine("Warning: " + warning);
-            }
-
+            // Warnings were logged (stderr) by the pruner already.
             return ExitCodes.Success;
         }));
         return command;

@@ -31,6 +31,35 @@ public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixt
         ProcessRunner.RunAsync(Binary(), args, new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
 
     [Fact]
+    public async Task PublishedBinaryReadsYamlAndBacksUpToS3rverAndBack()
+    {
+        // YAML (hand-bound), the AWS SDK and the manifest JSON all run through trimming here.
+        using var s3 = await S3rverNode.StartAsync(_dir);
+        var config = _dir.File("config.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            cluster: published
+            node: n1
+            etcd:
+              endpoints: [{fixture.Cluster.Endpoints}]
+            {s3.StoreYaml("pub")}
+            backup:
+              spoolDir: {_dir.File("spool")}
+            """);
+
+        var check = await RunAsync("config", "check", "--config", config);
+        Assert.True(check.ExitCode == 0, check.Stderr);
+        var create = await RunAsync("backup", "create", "--config", config, "-w", "json");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        using var manifest = JsonDocument.Parse(create.Stdout);
+        var list = await RunAsync("backup", "list", "--config", config, "-w", "json");
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        using var listed = JsonDocument.Parse(list.Stdout);
+        Assert.Equal(manifest.RootElement.GetProperty("id").GetString(), listed.RootElement[0].GetProperty("id").GetString());
+        var download = await RunAsync("backup", "download", "latest", _dir.File("back.db"), "--config", config);
+        Assert.True(download.ExitCode == 0, download.Stderr);
+    }
+
+    [Fact]
     public async Task PublishedBinaryPrintsJsonStatusAndMembers()
     {
         var status = await RunAsync("endpoint", "status", "--endpoints", fixture.Cluster.Endpoints, "-w", "json");
