@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: a throwaway single-member etcd on loopback, some data in it, and etcd-agent looking at it.
-# Everything lives in a temp dir that is removed at the end, and etcd is stopped even on Ctrl-C.
+# `make demo`: a throwaway single-member etcd on loopback, some data in it, and etcd-agent backing it up into a
+# local-directory store (encrypted, zstd), listing, verifying, downloading and pruning the backups. Everything lives
+# in a temp dir that is removed at the end (KEEP=1 keeps it), and etcd is stopped even on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 agent="dotnet src/Agent/bin/Release/net10.0/etcd-agent.dll"
 work=$(mktemp -d -t etcd-agent-demo-XXXXXX)
-trap 'etcd_stop; rm -rf "$work"' EXIT
+trap 'etcd_stop; if [ -z "${KEEP:-}" ]; then rm -rf "$work"; else echo "kept ${work}"; fi' EXIT
 
 etcd_start "$work"
 endpoint=$ETCD_ENDPOINT
@@ -29,5 +30,58 @@ $agent endpoint health --endpoints "$endpoint"
 echo
 echo "==> etcd-agent member list --endpoints ${endpoint} -w json"
 $agent member list --endpoints "$endpoint" -w json
+echo
+echo "==> a private key and a config for a local-directory store"
+$agent key generate "$work/backup.key"
+mkdir -m 700 "$work/store"
+node=$(hostname | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9._\n-' '-')
+cat > "$work/config.yaml" <<EOF
+cluster: demo
+node: ${node}
+etcd:
+  endpoints: [${endpoint}]
+store:
+  type: local
+  local:
+    path: ${work}/store
+backup:
+  compression: zstd
+  encryption:
+    keyFile: ${work}/backup.key
+  spoolDir: ${work}/spool
+retention:
+  keepLast: 2
+  daily: 0
+  weekly: 0
+  monthly: 0
+  maxDeleteFraction: 1
+EOF
+cat "$work/config.yaml"
+echo
+echo "==> etcd-agent config check --config config.yaml"
+$agent config check --config "$work/config.yaml"
+for round in 1 2 3; do
+  echo
+  echo "==> etcd-agent backup create (round ${round})"
+  ETCDCTL_API=3 etcdctl --endpoints "$endpoint" put "/registry/demo/round" "$round" >/dev/null
+  $agent backup create --config "$work/config.yaml"
+  sleep 1 # backup ids carry the second
+done
+echo
+echo "==> etcd-agent backup list"
+$agent backup list --config "$work/config.yaml"
+echo
+echo "==> etcd-agent backup verify latest"
+$agent backup verify latest --config "$work/config.yaml"
+echo
+echo "==> etcd-agent backup download latest restored.db, then etcdctl snapshot status"
+$agent backup download latest "$work/restored.db" --config "$work/config.yaml"
+ETCDCTL_API=3 etcdctl snapshot status "$work/restored.db" -w table
+echo
+echo "==> etcd-agent backup prune (keepLast: 2)"
+$agent backup prune --config "$work/config.yaml"
+echo
+echo "==> what is in the store"
+find "$work/store" -type f | sed "s|${work}/||" | sort
 echo
 echo "==> demo done; stopping etcd and removing ${work}"
