@@ -54,7 +54,11 @@ public sealed class RetentionPolicyTests
         var utc = RetentionPolicy.Apply(entries, new RetentionOptions { KeepLast = 1, Daily = 3, Weekly = 0, Monthly = 0 });
         var berlin = RetentionPolicy.Apply(entries, new RetentionOptions
         {
-            KeepLast = 1, Daily = 3, Weekly = 0, Monthly = 0, TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"),
+            KeepLast = 1,
+            Daily = 3,
+            Weekly = 0,
+            Monthly = 0,
+            TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"),
         });
 
         Assert.Equal(["newest", "evening"], utc.Where(d => d.Keep).Select(d => d.Backup.Id));
