@@ -95,6 +95,35 @@ CODEC
   fi
 fi
 
+if [ -f "$out/backup-results.psv" ]; then
+  IFS='|' read -r size pairs am bm cm vs_script vs_save rss stored < "$out/backup-results.psv"
+  cat <<BACKUP
+
+## backup create (issue 6)
+
+\`etcd-agent backup create\` of the same ~1 GiB Kubernetes-like database (restored into a throwaway etcd) to s3rver on
+this machine — zstd -1, AES-256-GCM on, 16 MiB parts × 2 — against (b) the script an operator would write:
+\`etcdctl snapshot save\` + \`gzip -1\` + one PUT with \`curl --aws-sigv4\` to the same s3rver, and against (c)
+\`etcdctl snapshot save\` alone; ${pairs} alternating rounds, medians and median pairwise ratios. etcd-agent also
+checks the sha256 trailer and walks the bbolt structure before it completes the upload and writes the manifest.
+Goals: (a)/(b) ≤ 0.6, (a)/(c) ≤ 1.15, peak RSS ≤ 128 MB.
+
+| operation | median | ratio | peak RSS |
+|---|---|---|---|
+| (a) \`backup create\` ($((size / 1048576)) MiB db → $((stored / 1048576)) MiB stored) | ${am} s | | $((rss / 1024)) MiB |
+| (b) etcdctl save + gzip -1 + curl PUT | ${bm} s | (a)/(b) = ${vs_script}× | |
+| (c) \`etcdctl snapshot save\` alone | ${cm} s | (a)/(c) = ${vs_save}× | |
+
+Where it goes (timestamps in single runs on 2026-11-23, same machine): the snapshot stream itself ends after
+13–14 s, against 10–12.6 s for etcdctl's save in the same minutes — on two cores the stream competes with zstd,
+the upload and s3rver's own CPU (s3rver is CPU-bound at ~80 MB/s); the structure walk of the spool file takes
+~0.8 s; s3rver's CompleteMultipartUpload, which re-reads and concatenates the parts, ~2 s. Peak RSS: ~40 MiB is
+the mapped single-file binary, 32 MiB the part buffers (partSize × partsInFlight), ~12 MiB the structure walk's
+live-key set at the end; with DOTNET_GCgen0size=0x200000 in the environment it was 133 MB. The (a)/(c) and RSS
+goals are not met yet on this machine; scaling at 2× the DB size is not measured yet.
+BACKUP
+fi
+
 cat <<'TAIL'
 
 Benchmarks of later issues (backup, restore, drills) are added to bench/ and to this report.

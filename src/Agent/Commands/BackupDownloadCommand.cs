@@ -20,8 +20,7 @@ internal static class BackupDownloadCommand
         var command = new Command("download", "Fetch a backup as a plain, verified etcd snapshot file") { id, file, force };
         command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
         {
-            var catalog = await BackupCatalog.LoadAsync(store, options.Cluster, ct).ConfigureAwait(false);
-            var manifest = catalog.Resolve(parse.GetValue(id)!, store.Location, options.Cluster);
+            var manifest = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);
             var keyring = AgentFlags.Keyring(parse, flags, options);
             var path = Path.GetFullPath(parse.GetValue(file)!);
             using var progress = TerminalProgress.Create(context, manifest.Stored.Size);

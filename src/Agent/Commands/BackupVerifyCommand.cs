@@ -17,8 +17,7 @@ internal static class BackupVerifyCommand
         var command = new Command("verify", "Fetch a backup and verify it end to end as a restore would") { id };
         command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
         {
-            var catalog = await BackupCatalog.LoadAsync(store, options.Cluster, ct).ConfigureAwait(false);
-            var manifest = catalog.Resolve(parse.GetValue(id)!, store.Location, options.Cluster);
+            var manifest = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);
             var keyring = AgentFlags.Keyring(parse, flags, options);
             Directory.CreateDirectory(options.Backup.SpoolDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var temp = Path.Combine(options.Backup.SpoolDir, $"verify-{manifest.Id}-{Environment.ProcessId}.db");

@@ -20,6 +20,8 @@ internal sealed record AgentOptions
 
     public required RetentionOptions Retention { get; init; }
 
+    public ScheduleOptions Schedule { get; init; } = new();
+
     /// <summary>The file it came from, or null when built from defaults and flags alone.</summary>
     public string? SourceFile { get; init; }
 }
@@ -165,11 +167,37 @@ internal sealed record RetentionOptions
     public TimeSpan OrphanGrace { get; init; } = OptionsDefaults.OrphanGrace;
 }
 
+/// <summary>When the daemon works.</summary>
+internal sealed record ScheduleOptions
+{
+    /// <summary>Backup schedule: 5-field cron or Quartz's 6/7-field form.</summary>
+    public string Backup { get; init; } = OptionsDefaults.BackupSchedule;
+
+    /// <summary>Prune schedule; null prunes after every backup this agent made.</summary>
+    public string? Prune { get; init; }
+
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>Random delay added to each tick (spreads load; the fire time used for deduplication is unchanged).</summary>
+    public TimeSpan Jitter { get; init; }
+
+    /// <summary>perCluster (one writer per tick, elected through etcd) or perNode (every agent backs up its member).</summary>
+    public bool PerNode { get; init; }
+
+    /// <summary>How long the etcd leader waits before competing, so followers do the work when they can.</summary>
+    public TimeSpan LeaderDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where the daemon remembers the last tick it ran (for catching up a tick missed while down).</summary>
+    public string StateDir { get; init; } = OptionsDefaults.StateDir;
+}
+
 /// <summary>Defaults, named once.</summary>
 internal static class OptionsDefaults
 {
     public const string ConfigPath = "/etc/etcd-agent/config.yaml";
     public const string SpoolDir = "/var/lib/etcd-agent/spool";
+    public const string StateDir = "/var/lib/etcd-agent";
+    public const string BackupSchedule = "0 * * * *";
     public const long PartSize = 16L << 20;
     public const int PartsInFlight = 2;
     public const long MaxSnapshotSize = 64L << 30;

@@ -94,10 +94,11 @@ internal static partial class ConfigLoader
             Store = ReadStore(root.Section("store"), storeOverride),
             Backup = ReadBackup(root.Section("backup")),
             Retention = ReadRetention(root.Section("retention")),
+            Schedule = ReadSchedule(root.Section("schedule")),
         };
 
-        // Sections later issues read (the daemon's schedule, drills) are accepted here so one file serves all.
-        root.RejectUnknown("cluster", "node", "etcd", "store", "backup", "retention", "schedule", "daemon", "drill", "restore");
+        // Sections later issues read (drills, restore, metrics) are accepted here so one file serves all.
+        root.RejectUnknown("cluster", "node", "etcd", "store", "backup", "retention", "schedule", "daemon", "drill", "restore", "metrics");
         return options;
     }
 
@@ -326,6 +327,49 @@ internal static partial class ConfigLoader
             TimeZone = zone!,
             MaxDeleteFraction = s.Fraction("maxDeleteFraction") ?? OptionsDefaults.MaxDeleteFraction,
             OrphanGrace = s.Duration("orphanGrace", TimeSpan.FromMinutes(10), TimeSpan.FromDays(365)) ?? OptionsDefaults.OrphanGrace,
+        };
+        s.RejectUnknown();
+        return options;
+    }
+
+    private static ScheduleOptions ReadSchedule(ConfigSection s)
+    {
+        var zoneName = s.String("timeZone");
+        var zone = TimeZoneInfo.Utc;
+        if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out zone))
+        {
+            s.Invalid("timeZone", $"\"{zoneName}\" is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
+            zone = TimeZoneInfo.Utc;
+        }
+
+        var backup = s.String("backup") ?? OptionsDefaults.BackupSchedule;
+        var prune = s.String("prune");
+        foreach (var (key, text) in new[] { ("backup", (string?)backup), ("prune", prune) })
+        {
+            if (text is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                Scheduling.CronSchedule.Parse(text, zone!);
+            }
+            catch (FormatException ex)
+            {
+                s.Invalid(key, ex.Message);
+            }
+        }
+
+        var options = new ScheduleOptions
+        {
+            Backup = backup,
+            Prune = prune,
+            TimeZone = zone!,
+            Jitter = s.Duration("jitter", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? TimeSpan.Zero,
+            PerNode = (s.OneOf("mode", "perCluster", "perNode") ?? "perCluster") == "perNode",
+            LeaderDelay = s.Duration("leaderDelay", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? TimeSpan.FromSeconds(2),
+            StateDir = s.String("stateDir") ?? OptionsDefaults.StateDir,
         };
         s.RejectUnknown();
         return options;

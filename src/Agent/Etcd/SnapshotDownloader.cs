@@ -90,6 +90,7 @@ internal static class SnapshotDownloader
             TotalBytes: trailer.TotalBytes,
             DataBytes: result.DataBytes,
             Sha256: Convert.ToHexStringLower(result.Computed),
+            FileSha256: Convert.ToHexStringLower(result.FileSha256),
             Duration: time.GetElapsedTime(started));
     }
 }
@@ -105,6 +106,7 @@ internal static class SnapshotDownloader
 /// <param name="TotalBytes">Bytes written: the bbolt file plus the 32-byte trailer.</param>
 /// <param name="DataBytes">The bbolt file alone.</param>
 /// <param name="Sha256">Hex sha256 of the data, equal to the trailer.</param>
+/// <param name="FileSha256">Hex sha256 of the whole file, trailer included.</param>
 /// <param name="Duration">From the Status call to the end of the stream.</param>
 internal sealed record SnapshotInfo(Uri Endpoint, ulong MemberId, ulong ClusterId, long Revision, ulong RaftIndex, ulong RaftTerm,
-    string EtcdVersion, long TotalBytes, long DataBytes, string Sha256, TimeSpan Duration);
+    string EtcdVersion, long TotalBytes, long DataBytes, string Sha256, string FileSha256, TimeSpan Duration);

@@ -71,6 +71,14 @@ internal sealed class BackupCatalog
         return new BackupCatalog(backups, orphans, unreadable);
     }
 
+    /// <summary>Loads the catalog and resolves ID or "latest" in one step.</summary>
+    public static async Task<BackupManifest> FindAsync(IObjectStore store, string cluster, string idOrLatest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var catalog = await LoadAsync(store, cluster, cancellationToken).ConfigureAwait(false);
+        return catalog.Resolve(idOrLatest, store.Location, cluster);
+    }
+
     /// <summary>The backup named by ID or "latest"; a clear error listing what exists otherwise.</summary>
     public BackupManifest Resolve(string idOrLatest, string storeLocation, string cluster)
     {

@@ -17,8 +17,10 @@ internal static class AtomicFile
     /// <param name="overwrite">Replace an existing file (atomically, once the new one is complete).</param>
     /// <param name="write">Writes the content; its result is returned.</param>
     /// <param name="warn">Told about problems that do not lose the file (the directory fsync failing).</param>
+    /// <param name="durable">fsync file and directory. A scratch file that is usually deleted minutes later (the
+    /// backup spool) skips it: a 1 GB fsync costs seconds, and <see cref="MakeDurable"/> does it when the file must stay.</param>
     public static async Task<T> WriteAsync<T>(string path, bool overwrite, Func<Stream, Task<T>> write,
-        Action<string>? warn = null)
+        Action<string>? warn = null, bool durable = true)
     {
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
@@ -80,11 +82,19 @@ internal static class AtomicFile
                 File.SetUnixFileMode(part, OwnerOnly);
                 result = await write(stream).ConfigureAwait(false);
                 await stream.FlushAsync().ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                if (durable)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
             }
 
             File.Move(part, full, overwrite);
             created = false;
+            if (!durable)
+            {
+                return result;
+            }
+
             try
             {
                 DirectorySync.Fsync(directory);
@@ -104,6 +114,17 @@ internal static class AtomicFile
                 TryDelete(part);
             }
         }
+    }
+
+    /// <summary>fsyncs a file written with durable: false (and its directory), when it turns out it must stay.</summary>
+    public static void MakeDurable(string path)
+    {
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
+        {
+            stream.Flush(flushToDisk: true);
+        }
+
+        DirectorySync.Fsync(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     private static void TryDelete(string path)

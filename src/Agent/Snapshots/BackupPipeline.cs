@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Commands;
@@ -50,7 +49,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                 {
                     info = await AtomicFile.WriteAsync(spoolPath, overwrite: false,
                         spool => SnapshotDownloader.DownloadAsync(client, endpoint, new TeeStream(spool, handoff.Writer), time, ct, status: status),
-                        warning => Log.SpoolWarning(logger, warning)).ConfigureAwait(false);
+                        warning => Log.SpoolWarning(logger, warning), durable: false).ConfigureAwait(false);
                     await handoff.CompleteAsync(ct).ConfigureAwait(false);
                 }
                 catch (Exception ex)
@@ -65,6 +64,10 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
 
                     throw;
                 }
+
+                // The stream's garbage (HTTP/2 frames, hand-off buffers) is dead now: collect it before the structure
+                // walk allocates, so the two phases' peaks do not add up in RSS.
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
 
                 // The structure walk overlaps the end of the encode and upload; the upload completes only after it.
                 var verify = Task.Run(() => SnapshotVerifier.VerifyStreamed(spoolPath, info.Sha256), ct);
@@ -83,7 +86,6 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             KeepOrDiscardSpool(spoolPath, verified: report?.Valid == true, ex);
             throw;
         }
-
         var manifest = BuildManifest(id, createdAt, members, info!, report!, encoded!, payloadKey, storedBytes, key, time.GetElapsedTime(started));
         try
         {
@@ -103,17 +105,17 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
 
     private async Task<EncodeResult> EncodeAsync(BufferHandoff handoff, Stream upload, EncryptionKey? key, CancellationToken ct)
     {
-        using var raw = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var stored = HashingStream.ForWriting(upload);
         await using var storedScope = stored.ConfigureAwait(false);
         using var encryptor = key is null ? null : new EncryptingStream(stored, key);
         var compressor = Compression.Compress((Stream?)encryptor ?? stored, options.Backup.Compression, options.Backup.Level);
         await using var compressorScope = compressor.ConfigureAwait(false);
         long rawBytes = 0;
+        var memory = new Diagnostics.GarbageCap();
         await handoff.DrainAsync(async (chunk, token) =>
         {
-            raw.AppendData(chunk.Span);
             rawBytes += chunk.Length;
+            memory.Tick();
             await compressor.WriteAsync(chunk, token).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
         await Compression.FinishAsync(compressor, ct).ConfigureAwait(false);
@@ -122,7 +124,13 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             await encryptor.FinishAsync(ct).ConfigureAwait(false);
         }
 
-        return new EncodeResult(Convert.ToHexStringLower(raw.GetHashAndReset()), rawBytes, stored.Sha256Hex(), stored.Count);
+        // Start sending the last part while the structure check runs.
+        if (upload is IEarlyFinish early)
+        {
+            await early.SendFinalPartAsync(ct).ConfigureAwait(false);
+        }
+
+        return new EncodeResult(rawBytes, stored.Sha256Hex(), stored.Count);
     }
 
     private BackupManifest BuildManifest(string id, DateTimeOffset createdAt, Etcdserverpb.MemberListResponse members, SnapshotInfo info,
@@ -144,7 +152,8 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             RaftIndex = info.RaftIndex,
             RaftTerm = info.RaftTerm,
             Status = new StatusInfo(status.Hash, status.Revision, status.TotalKey, status.TotalSize, status.LiveKeys),
-            Raw = new ContentInfo(encoded.RawSha256, encoded.RawBytes),
+            // The downloader hashed every byte once: the data for the trailer check, then the whole file.
+            Raw = new ContentInfo(info.FileSha256, encoded.RawBytes),
             Stored = new StoredInfo(payloadKey, encoded.StoredSha256, storedBytes),
             Codecs = new CodecInfo(options.Backup.Compression.ToString().ToLowerInvariant(), options.Backup.Level,
                 key is null ? null : "aes-256-gcm", key?.IdHex),
@@ -174,6 +183,16 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     {
         if (verified && File.Exists(spoolPath))
         {
+            try
+            {
+                // Written without fsync (it is normally deleted at once); now it is the only good copy.
+                AtomicFile.MakeDurable(spoolPath);
+            }
+            catch (IOException ex)
+            {
+                Log.SpoolWarning(logger, $"fsync of {spoolPath} failed: {ex.Message}");
+            }
+
             Log.SpoolKept(logger, spoolPath, error.Message);
         }
         else
@@ -194,7 +213,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         }
     }
 
-    private sealed record EncodeResult(string RawSha256, long RawBytes, string StoredSha256, long StoredBytes);
+    private sealed record EncodeResult(long RawBytes, string StoredSha256, long StoredBytes);
 
     private static partial class Log
     {

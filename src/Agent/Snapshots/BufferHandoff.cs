@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using EtcdAgent.Codecs;
 
@@ -6,17 +6,22 @@ namespace EtcdAgent.Snapshots;
 
 /// <summary>
 /// Hands the snapshot stream from the download (one thread) to the encoder and upload (another) through a bounded
-/// queue of 1 MiB buffers, so the two overlap on two cores while memory stays at Capacity MiB. The writer side is a
+/// queue of 1 MiB buffers, so the two overlap on two cores while memory stays at Capacity MiB (4). The writer side is a
 /// stream; the reader drains into a sink. A failure on either side reaches the other.
 /// </summary>
 internal sealed class BufferHandoff
 {
     private const int BufferSize = 1 << 20;
     private readonly Channel<(byte[] Buffer, int Length)> _channel;
+
+    // Our own free list, not ArrayPool.Shared: buffers are rented on the download thread and returned on the
+    // encoder thread, and the shared pool's per-thread caches would then keep allocating fresh 1 MiB arrays on one
+    // side while hoarding returned ones on the other (measured: RSS creeping up by tens of MB over a 1 GB stream).
+    private readonly ConcurrentBag<byte[]> _free = [];
     private byte[]? _current;
     private int _filled;
 
-    public BufferHandoff(int capacity = 8)
+    public BufferHandoff(int capacity = 4)
     {
         _channel = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(capacity)
         {
@@ -53,7 +58,7 @@ internal sealed class BufferHandoff
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _free.Add(buffer);
                 }
             }
         }
@@ -63,7 +68,7 @@ internal sealed class BufferHandoff
             _channel.Writer.TryComplete(new OperationCanceledException("the encoder stopped"));
             while (_channel.Reader.TryRead(out var left))
             {
-                ArrayPool<byte>.Shared.Return(left.Buffer);
+                _free.Add(left.Buffer);
             }
 
             throw;
@@ -74,7 +79,7 @@ internal sealed class BufferHandoff
     {
         while (!data.IsEmpty)
         {
-            _current ??= ArrayPool<byte>.Shared.Rent(BufferSize);
+            _current ??= _free.TryTake(out var reused) ? reused : new byte[BufferSize];
             var n = Math.Min(data.Length, BufferSize - _filled);
             data[..n].CopyTo(_current.AsMemory(_filled));
             _filled += n;
@@ -102,7 +107,7 @@ internal sealed class BufferHandoff
         }
         catch (ChannelClosedException ex)
         {
-            ArrayPool<byte>.Shared.Return(item.Item1);
+            _free.Add(item.Item1);
             throw new ClosedException(ex.InnerException ?? ex);
         }
     }

@@ -47,11 +47,18 @@ internal sealed class Sha256Trailer : IDisposable
             return new TrailerResult(false, TotalBytes, [], [], $"only {TotalBytes} bytes: too short to hold a sha256 trailer");
         }
 
-        var computed = _hash.GetHashAndReset();
+        // One pass gives both hashes: the data's (the trailer check) and, with the trailer appended, the whole
+        // file's (what `sha256sum snapshot.db` prints, recorded in manifests).
+        var computed = _hash.GetCurrentHash();
         var trailer = _tail.ToArray();
+        _hash.AppendData(trailer);
+        var file = _hash.GetHashAndReset();
         var match = CryptographicOperations.FixedTimeEquals(computed, trailer);
         return new TrailerResult(match, TotalBytes - TrailerSize, computed, trailer,
-            match ? null : $"sha256 of the data is {Convert.ToHexStringLower(computed)} but the trailer says {Convert.ToHexStringLower(trailer)}");
+            match ? null : $"sha256 of the data is {Convert.ToHexStringLower(computed)} but the trailer says {Convert.ToHexStringLower(trailer)}")
+        {
+            FileSha256 = file,
+        };
     }
 
     public void Dispose() => _hash.Dispose();
@@ -63,4 +70,8 @@ internal sealed class Sha256Trailer : IDisposable
 /// <param name="Computed">sha256 recomputed over the data.</param>
 /// <param name="Trailer">The 32 bytes found at the end.</param>
 /// <param name="Problem">Why it is not valid, or null.</param>
-internal sealed record TrailerResult(bool Valid, long DataBytes, byte[] Computed, byte[] Trailer, string? Problem);
+internal sealed record TrailerResult(bool Valid, long DataBytes, byte[] Computed, byte[] Trailer, string? Problem)
+{
+    /// <summary>sha256 of every byte, trailer included (empty when the stream was too short).</summary>
+    public byte[] FileSha256 { get; init; } = [];
+}

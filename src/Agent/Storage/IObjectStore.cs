@@ -50,3 +50,13 @@ internal sealed record StoredObject(string Key, long Size, DateTimeOffset LastMo
 
 /// <summary>An upload that was started and not finished.</summary>
 internal sealed record PendingUpload(string Key, string UploadId, DateTimeOffset Started);
+
+/// <summary>
+/// An upload stream that can start sending its buffered tail once the writer knows it wrote the last byte, while
+/// the object still becomes visible only when the store completes it.
+/// </summary>
+internal interface IEarlyFinish
+{
+    /// <summary>Sends what is buffered as the final piece; no writes may follow.</summary>
+    Task SendFinalPartAsync(CancellationToken cancellationToken);
+}

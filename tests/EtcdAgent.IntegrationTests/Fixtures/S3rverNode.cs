@@ -16,10 +16,11 @@ public sealed class S3rverNode : IDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    private S3rverNode(TempDir root, string bucket)
+    private S3rverNode(TempDir root, string bucket, TlsFiles? tls)
     {
         Root = root;
         Bucket = bucket;
+        Tls = tls;
         DataDir = Path.Combine(root.Path, "s3rver");
         Directory.CreateDirectory(DataDir);
         Port = FreePorts.Next();
@@ -27,13 +28,16 @@ public sealed class S3rverNode : IDisposable
 
     public TempDir Root { get; }
 
+    /// <summary>When set, s3rver serves HTTPS with the fixture CA's server certificate.</summary>
+    public TlsFiles? Tls { get; }
+
     public string Bucket { get; }
 
     public string DataDir { get; }
 
     public int Port { get; }
 
-    public Uri Endpoint => new($"http://127.0.0.1:{Port}");
+    public Uri Endpoint => new($"{(Tls is null ? "http" : "https")}://127.0.0.1:{Port}");
 
     /// <summary>Environment for an etcd-agent process that uses this server with environment credentials.</summary>
     public static Dictionary<string, string?> Environment => new()
@@ -56,9 +60,9 @@ public sealed class S3rverNode : IDisposable
         PartSize = 5L << 20,
     };
 
-    public static async Task<S3rverNode> StartAsync(TempDir root, string bucket = "backups")
+    public static async Task<S3rverNode> StartAsync(TempDir root, string bucket = "backups", TlsFiles? tls = null)
     {
-        var node = new S3rverNode(root, bucket);
+        var node = new S3rverNode(root, bucket, tls);
         await node.RunAsync();
         return node;
     }
@@ -135,6 +139,14 @@ public sealed class S3rverNode : IDisposable
         foreach (var arg in new[] { Script(), "-d", DataDir, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent", "--configure-bucket", Bucket })
         {
             psi.ArgumentList.Add(arg);
+        }
+
+        if (Tls is not null)
+        {
+            foreach (var arg in new[] { "--key", Tls.ServerKey, "--cert", Tls.ServerCert })
+            {
+                psi.ArgumentList.Add(arg);
+            }
         }
 
         _process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start node (is nodejs installed?)");

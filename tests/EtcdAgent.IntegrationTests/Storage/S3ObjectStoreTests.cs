@@ -179,6 +179,26 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task AnHttpsEndpointIsTrustedThroughTheConfiguredCaBundleOnly()
+    {
+        var tls = await TlsFiles.CreateAsync(_dir.File("pki"));
+        using var secure = await S3rverNode.StartAsync(_dir, "secure", tls);
+        using (var trusted = Store(secure.Options() with { CaBundle = tls.CaCert }, null))
+        {
+            await trusted.ProbeAsync(CancellationToken.None);
+            await trusted.PutAsync("c/tls", new byte[3], CancellationToken.None);
+            Assert.Equal(3, (await ReadAllAsync(trusted, "c/tls")).Length);
+        }
+
+        using var untrusted = Store(secure.Options(), null);
+        var error = await Assert.ThrowsAsync<StoreException>(() => untrusted.ProbeAsync(CancellationToken.None));
+        Assert.Equal(StoreFault.Unavailable, error.Fault);
+
+        using var otherCa = Store(secure.Options() with { CaBundle = tls.OtherCaCert }, null);
+        Assert.Equal(StoreFault.Unavailable, (await Assert.ThrowsAsync<StoreException>(() => otherCa.ProbeAsync(CancellationToken.None))).Fault);
+    }
+
+    [Fact]
     public async Task BandwidthLimitSlowsUploadsToTheConfiguredRate()
     {
         var options = _s3.Options() with { BandwidthLimit = 20L << 20 }; // 20 MiB/s

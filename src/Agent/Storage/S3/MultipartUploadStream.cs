@@ -13,7 +13,7 @@ namespace EtcdAgent.Storage.S3;
 /// PutObject. Parts are retried with backoff. <see cref="CompleteAsync"/> makes the object visible;
 /// <see cref="AbortAsync"/> (with CancellationToken.None, STYLE.md 6) discards it.
 /// </summary>
-internal sealed partial class MultipartUploadStream : WriteOnlyStream
+internal sealed partial class MultipartUploadStream : WriteOnlyStream, IEarlyFinish
 {
     private const int PartAttempts = 3;
     private readonly IAmazonS3 _client;
@@ -30,6 +30,7 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream
     private int _filled;
     private string? _uploadId;
     private bool _done;
+    private bool _sealed;
 
     public MultipartUploadStream(IAmazonS3 client, S3Options options, string key, ILogger logger, TimeProvider time, BandwidthLimiter? limiter)
     {
@@ -48,6 +49,11 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_done, this);
+        if (_sealed && !buffer.IsEmpty)
+        {
+            throw new InvalidOperationException("the final part was already sent; no more data can follow");
+        }
+
         while (!buffer.IsEmpty)
         {
             if (_current is null)
@@ -77,7 +83,21 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream
 
     public override void Flush()
     {
-        // Parts go when full; completing is CompleteAsync's job.
+        // Parts go when full (codec layers flush often); SendFinalPartAsync and CompleteAsync end the object.
+    }
+
+    /// <summary>
+    /// Sends the bytes buffered so far as the final part now, so it uploads while the caller finishes other work
+    /// (the pipeline's structure check); no writes may follow. The object still becomes visible only in
+    /// <see cref="CompleteAsync"/>. Before the first full part nothing is sent (it will be one PutObject).
+    /// </summary>
+    public async Task SendFinalPartAsync(CancellationToken cancellationToken)
+    {
+        if (_uploadId is not null && _current is not null && _filled > 0)
+        {
+            await SendCurrentAsync(cancellationToken).ConfigureAwait(false);
+            _sealed = true;
+        }
     }
 
     /// <summary>Uploads what remains and completes the object; it is visible once this returns.</summary>

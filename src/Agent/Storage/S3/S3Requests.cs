@@ -9,40 +9,32 @@ internal static class S3Requests
 {
     public static void Apply(PutObjectRequest request, S3Options options, TimeProvider time)
     {
-        request.ServerSideEncryptionMethod = Sse(options);
-        request.ServerSideEncryptionKeyManagementServiceKeyId = options.KmsKeyId;
-        if (options.StorageClass is { } storageClass)
-        {
-            request.StorageClass = S3StorageClass.FindValue(storageClass);
-        }
-
-        if (options.ObjectLockMode is { } mode)
-        {
-            request.ObjectLockMode = ObjectLockMode.FindValue(mode);
-            request.ObjectLockRetainUntilDate = time.GetUtcNow().AddDays(options.ObjectLockDays).UtcDateTime;
-        }
+        var w = For(options, time);
+        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId, request.StorageClass) = (w.Sse, w.KmsKeyId, w.StorageClass);
+        (request.ObjectLockMode, request.ObjectLockRetainUntilDate) = (w.LockMode, w.RetainUntil);
     }
 
     public static void Apply(InitiateMultipartUploadRequest request, S3Options options, TimeProvider time)
     {
-        request.ServerSideEncryptionMethod = Sse(options);
-        request.ServerSideEncryptionKeyManagementServiceKeyId = options.KmsKeyId;
-        if (options.StorageClass is { } storageClass)
-        {
-            request.StorageClass = S3StorageClass.FindValue(storageClass);
-        }
-
-        if (options.ObjectLockMode is { } mode)
-        {
-            request.ObjectLockMode = ObjectLockMode.FindValue(mode);
-            request.ObjectLockRetainUntilDate = time.GetUtcNow().AddDays(options.ObjectLockDays).UtcDateTime;
-        }
+        var w = For(options, time);
+        (request.ServerSideEncryptionMethod, request.ServerSideEncryptionKeyManagementServiceKeyId, request.StorageClass) = (w.Sse, w.KmsKeyId, w.StorageClass);
+        (request.ObjectLockMode, request.ObjectLockRetainUntilDate) = (w.LockMode, w.RetainUntil);
     }
 
-    private static ServerSideEncryptionMethod? Sse(S3Options options) => options.ServerSideEncryption switch
-    {
-        "AES256" => ServerSideEncryptionMethod.AES256,
-        "aws:kms" => ServerSideEncryptionMethod.AWSKMS,
-        _ => null,
-    };
+    private static WriteSettings For(S3Options options, TimeProvider time) => new(
+        options.ServerSideEncryption switch
+        {
+            "AES256" => ServerSideEncryptionMethod.AES256,
+            "aws:kms" => ServerSideEncryptionMethod.AWSKMS,
+            _ => null,
+        },
+        options.KmsKeyId,
+        options.StorageClass is { } storageClass ? S3StorageClass.FindValue(storageClass) : null,
+        options.ObjectLockMode is { } mode ? ObjectLockMode.FindValue(mode) : null,
+
+        // Retention counts from the write, so every object is held for the configured days.
+        options.ObjectLockMode is null ? null : time.GetUtcNow().AddDays(options.ObjectLockDays).UtcDateTime);
+
+    private sealed record WriteSettings(ServerSideEncryptionMethod? Sse, string? KmsKeyId, S3StorageClass? StorageClass,
+        ObjectLockMode? LockMode, DateTime? RetainUntil);
 }

@@ -1,0 +1,150 @@
+using EtcdAgent.Configuration;
+using EtcdAgent.Manifests;
+using EtcdAgent.Retention;
+using EtcdAgent.Storage;
+using EtcdAgent.UnitTests.Agent.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace EtcdAgent.UnitTests.Agent.Retention;
+
+public sealed class PrunerTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 1, 1, 2, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task DeletesManifestBeforePayloadAndNeverMoreThanTheFractionPerRun()
+    {
+        var time = new FakeTime(Start);
+        var store = new InMemoryStore(time);
+        var ids = await AddBackupsAsync(store, time, count: 10, every: TimeSpan.FromHours(1));
+        var options = Options(keepLast: 2, maxDeleteFraction: 0.5);
+
+        var first = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+
+        Assert.Equal(5, first.Deleted.Count); // 8 expired, 10 × 0.5 allowed
+        Assert.Equal(3, first.Deferred.Count);
+        Assert.Equal(ids.Take(5), first.Deleted); // oldest first
+        for (var i = 0; i < first.Deleted.Count; i++)
+        {
+            Assert.EndsWith($"{ids[i]}/manifest.json", store.Deletions[2 * i], StringComparison.Ordinal);
+            Assert.EndsWith($"{ids[i]}/snapshot.db.zst", store.Deletions[(2 * i) + 1], StringComparison.Ordinal);
+        }
+
+        var second = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+        Assert.Equal(2, second.Deleted.Count); // 5 left × 0.5
+        var catalog = await BackupCatalog.LoadAsync(store, "c", default);
+        Assert.Equal(ids.TakeLast(3).Reverse(), catalog.Backups.Select(b => b.Id));
+    }
+
+    [Fact]
+    public async Task ObjectsUnderObjectLockAreSkippedAndADryRunDeletesNothing()
+    {
+        var time = new FakeTime(Start);
+        var store = new InMemoryStore(time);
+        var ids = await AddBackupsAsync(store, time, count: 4, every: TimeSpan.FromDays(1));
+        store.RetainUntil[$"c/{ids[0]}/snapshot.db.zst"] = time.Now.AddDays(10);
+        var options = Options(keepLast: 1, maxDeleteFraction: 1);
+
+        var dry = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: true, default);
+        Assert.Equal(ids.Skip(1).Take(2), dry.Deleted);
+        Assert.Single(dry.Locked);
+        Assert.Empty(store.Deletions);
+
+        var real = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+        Assert.Equal(ids.Skip(1).Take(2), real.Deleted);
+        Assert.Contains(ids[0], real.Locked[0], StringComparison.Ordinal);
+        Assert.True(store.Objects.ContainsKey($"c/{ids[0]}/manifest.json"));
+    }
+
+    [Fact]
+    public async Task OrphansAndStaleUploadsGoOnlyAfterTheGracePeriod()
+    {
+        var time = new FakeTime(Start);
+        var store = new InMemoryStore(time);
+        await AddBackupsAsync(store, time, count: 1, every: TimeSpan.FromHours(1));
+        var orphanId = BackupLayout.NewId(time.Now, "n1", 99);
+        await store.PutAsync($"c/{orphanId}/snapshot.db.zst", new byte[5], default); // upload whose manifest never came
+        await store.PutAsync("c/notes.txt", new byte[1], default); // not ours: left alone
+        store.Pending.Add(new PendingUpload($"c/{orphanId}/snapshot.db", "u1", time.Now));
+        var options = Options(keepLast: 5, maxDeleteFraction: 1);
+
+        var early = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+        Assert.Empty(early.Orphans);
+        Assert.Empty(early.PendingUploads);
+        Assert.Contains(early.Warnings, w => w.Contains("notes.txt", StringComparison.Ordinal));
+
+        time.Now += TimeSpan.FromHours(25);
+        var late = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+        Assert.Equal([$"c/{orphanId}/snapshot.db.zst"], late.Orphans);
+        Assert.Equal([$"c/{orphanId}/snapshot.db"], late.PendingUploads);
+        Assert.True(store.Objects.ContainsKey("c/notes.txt"));
+
+        store.PendingSupported = false;
+        var unsupported = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+        Assert.False(unsupported.PendingUploadsSupported);
+        Assert.Contains(unsupported.Warnings, w => w.Contains("lifecycle rule", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUnreadableManifestIsKeptAndReported()
+    {
+        var time = new FakeTime(Start);
+        var store = new InMemoryStore(time);
+        await AddBackupsAsync(store, time, count: 3, every: TimeSpan.FromHours(1));
+        var broken = BackupLayout.NewId(Start.AddDays(-30), "n1", 1);
+        await store.PutAsync($"c/{broken}/manifest.json", "{not json"u8.ToArray(), default);
+
+        var report = await new Pruner(store, Options(keepLast: 1, maxDeleteFraction: 1), time, NullLogger.Instance).PruneAsync(false, default);
+
+        Assert.True(store.Objects.ContainsKey($"c/{broken}/manifest.json"));
+        Assert.Contains(report.Warnings, w => w.Contains("unreadable manifest", StringComparison.Ordinal));
+    }
+
+    private static AgentOptions Options(int keepLast, double maxDeleteFraction) => new()
+    {
+        Cluster = "c",
+        Node = "n1",
+        Etcd = new EtcdOptions(),
+        Store = new StoreOptions { Kind = StoreKind.Local, LocalPath = "/unused" },
+        Backup = new BackupOptions(),
+        Retention = new RetentionOptions { KeepLast = keepLast, Daily = 0, Weekly = 0, Monthly = 0, MaxDeleteFraction = maxDeleteFraction },
+    };
+
+    private static async Task<List<string>> AddBackupsAsync(InMemoryStore store, FakeTime time, int count, TimeSpan every)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = BackupLayout.NewId(time.Now, "n1", 100 + i);
+            var payload = $"c/{id}/snapshot.db.zst";
+            await store.PutAsync(payload, new byte[10], default);
+            var manifest = new BackupManifest
+            {
+                FormatVersion = 1,
+                Id = id,
+                Cluster = new ClusterInfo("c", "1"),
+                Source = new SourceInfo("1", "m1", "http://x"),
+                Members = [],
+                EtcdVersion = "3.4.23",
+                Revision = 100 + i,
+                RaftIndex = 1,
+                RaftTerm = 1,
+                Status = new StatusInfo(1, 100 + i, 1, 1, 1),
+                Raw = new ContentInfo("00", 1),
+                Stored = new StoredInfo(payload, "00", 10),
+                Codecs = new CodecInfo("zstd", 1, null, null),
+                CreatedAt = time.Now,
+                DurationSeconds = 1,
+                AgentVersion = "test",
+                Node = "n1",
+            };
+            await store.PutAsync(BackupLayout.ManifestKey("c", id), manifest.ToJson(), default);
+            ids.Add(id);
+            time.Now += every;
+        }
+
+        time.Now -= every;
+        return ids;
+    }
+}
