@@ -48,6 +48,7 @@ internal static class CliApp
         root.Subcommands.Add(backup);
         var config = new Command("config", "Check the configuration") { agent.AddTo(ConfigCheckCommand.Create(context, agent)) };
         root.Subcommands.Add(config);
+        root.Subcommands.Add(agent.AddTo(RunCommand.Create(context, flags, agent)));
         root.Subcommands.Add(new Command("key", "Manage encryption keys") { KeyGenerateCommand.Create(context) });
         root.Subcommands.Add(endpoint);
         root.Subcommands.Add(member);

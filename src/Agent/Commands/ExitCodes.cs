@@ -32,9 +32,12 @@ internal static class ExitCodes
     /// <summary>Interrupted (SIGINT/SIGTERM), by shell convention 128 + SIGINT.</summary>
     public const int Interrupted = 130;
 
+    /// <summary>`run` with an invalid configuration (sysexits EX_CONFIG): systemd's RestartPreventExitStatus=78.</summary>
+    public const int ConfigError = 78;
+
     public const string HelpText = """
         Exit codes: 0 success; 1 error; 2 bad flags, configuration or local file; 3 etcd unreachable;
         4 authentication failed or permission denied; 5 an endpoint is unhealthy; 6 data failed verification
-        (corrupt); 7 a local file cannot be read; 130 interrupted.
+        (corrupt); 7 a local file cannot be read; 78 `run` refused its configuration; 130 interrupted.
         """;
 }

@@ -7,7 +7,7 @@ namespace EtcdAgent.Diagnostics;
 /// -w json. Hand-written instead of Microsoft.Extensions.Logging.Console because a one-shot verb would otherwise
 /// load and JIT the options, configuration and DI stacks at every start, for a few warnings (docs/decisions.md).
 /// </summary>
-internal sealed class StderrLoggerFactory(TextWriter error, LogLevel minimum) : ILoggerFactory
+internal sealed class StderrLoggerFactory(TextWriter error, LogLevel minimum, bool journald = false) : ILoggerFactory
 {
     private readonly Lock _write = new();
     private readonly LogLevel _minimum = minimum;
@@ -23,7 +23,11 @@ internal sealed class StderrLoggerFactory(TextWriter error, LogLevel minimum) : 
 
     private void Write(LogLevel level, string category, EventId eventId, string message, Exception? exception)
     {
-        var line = $"{Short(level)}: {category}[{eventId.Id}] {message}";
+        // Under systemd (JOURNAL_STREAM set) each line starts with its syslog priority, which journald turns into
+        // the entry's priority: `journalctl -p warning` then shows warnings and errors only.
+        var line = journald
+            ? $"<{Priority(level)}>{category}[{eventId.Id}] {message}"
+            : $"{Short(level)}: {category}[{eventId.Id}] {message}";
         lock (_write)
         {
             error.WriteLine(line);
@@ -33,6 +37,15 @@ internal sealed class StderrLoggerFactory(TextWriter error, LogLevel minimum) : 
             }
         }
     }
+
+    private static int Priority(LogLevel level) => level switch
+    {
+        LogLevel.Trace or LogLevel.Debug => 7,
+        LogLevel.Information => 6,
+        LogLevel.Warning => 4,
+        LogLevel.Error => 3,
+        _ => 2,
+    };
 
     private static string Short(LogLevel level) => level switch
     {

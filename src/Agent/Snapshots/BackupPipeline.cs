@@ -20,6 +20,9 @@ namespace EtcdAgent.Snapshots;
 /// </summary>
 internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore store, TimeProvider time, ILogger logger)
 {
+    /// <summary>Called for every MiB encoded: the daemon's watchdog counts a streaming backup as alive.</summary>
+    public Action? OnProgress { get; init; }
+
     /// <summary>Takes, verifies, encodes and uploads one snapshot of <paramref name="endpoint"/>; returns its manifest.</summary>
     public async Task<BackupManifest> CreateAsync(EtcdClient client, Uri endpoint, CancellationToken cancellationToken)
     {
@@ -116,6 +119,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         {
             rawBytes += chunk.Length;
             memory.Tick();
+            OnProgress?.Invoke();
             await compressor.WriteAsync(chunk, token).ConfigureAwait(false);
         }, ct).ConfigureAwait(false);
         await Compression.FinishAsync(compressor, ct).ConfigureAwait(false);

@@ -1,0 +1,300 @@
+using EtcdAgent.Configuration;
+using EtcdAgent.Coordination;
+using EtcdAgent.Hosting;
+using EtcdAgent.Protocol.Etcd;
+using EtcdAgent.Retention;
+using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdAgent.Scheduling;
+
+/// <summary>
+/// `etcd-agent run`: the scheduler loop. One loop, no overlapping runs: it waits for the next tick (waking every
+/// second, which is its heartbeat), checks the local member, competes for the cluster lock (perCluster) and runs the
+/// same backup pipeline as `backup create`, then prunes. A failed tick is logged and reported, never fatal; etcd or
+/// the store being down at start is just a failed tick. The systemd watchdog is pinged only while the loop's
+/// heartbeat (or a running backup's progress) is fresh, so a stalled loop stops the pings.
+/// </summary>
+internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Uri endpoint, IObjectStore store,
+    SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger("EtcdAgent.Daemon");
+    private long _heartbeat = time.GetTimestamp();
+    private string _lastResult = "no backup yet";
+
+    /// <summary>Runs until <paramref name="stop"/> (SIGTERM); with <paramref name="once"/> runs one tick now and returns.</summary>
+    public async Task<int> RunAsync(bool once, CancellationToken stop)
+    {
+        var backupCron = CronSchedule.Parse(options.Schedule.Backup, options.Schedule.TimeZone);
+        var pruneCron = options.Schedule.Prune is { } p ? CronSchedule.Parse(p, options.Schedule.TimeZone) : null;
+        var state = new DaemonState(options.Schedule.StateDir, options.Cluster);
+        if (once)
+        {
+            var ok = await TickAsync(time.GetUtcNow(), prune: true, stop).ConfigureAwait(false);
+            return ok ? 0 : 1;
+        }
+
+        using var watchdogStop = new CancellationTokenSource();
+        var watchdog = notifier.WatchdogInterval is { } interval ? PingWatchdogAsync(interval, watchdogStop.Token) : Task.CompletedTask;
+        notifier.Ready();
+        var now = time.GetUtcNow();
+        var nextBackup = backupCron.Next(now);
+        var nextPrune = pruneCron?.Next(now);
+        Log.Started(_logger, backupCron.Quartz, options.Schedule.TimeZone.Id, nextBackup);
+        notifier.Status($"next backup {nextBackup:u}; {_lastResult}");
+
+        // A tick missed while this node was down runs once now (misfire), with its own fire time for deduplication.
+        if (state.LastFire is { } last && backupCron.LastMissed(last, now) is { } missed)
+        {
+            Log.CatchingUp(_logger, missed);
+            await RunAndRecordAsync(missed, pruneCron is null, state, stop).ConfigureAwait(false);
+        }
+
+        try
+        {
+            while (!stop.IsCancellationRequested && nextBackup is { } fire)
+            {
+                var due = nextPrune is { } np && np < fire ? np : fire;
+                await WaitUntilAsync(due + Jitter(), stop).ConfigureAwait(false);
+                if (due == fire)
+                {
+                    await RunAndRecordAsync(fire, pruneCron is null, state, stop).ConfigureAwait(false);
+                    nextBackup = backupCron.Next(Max(fire, time.GetUtcNow()));
+                }
+                else
+                {
+                    await PruneAsync(stop).ConfigureAwait(false);
+                    nextPrune = pruneCron!.Next(Max(due, time.GetUtcNow()));
+                }
+
+                notifier.Status($"next backup {nextBackup:u}; {_lastResult}");
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // SIGTERM: the in-flight backup was cancelled, its upload aborted, no manifest written.
+        }
+
+        notifier.Stopping();
+        Log.Stopping(_logger);
+        await watchdogStop.CancelAsync().ConfigureAwait(false);
+        await watchdog.ConfigureAwait(false);
+        return 0;
+    }
+
+    private async Task RunAndRecordAsync(DateTimeOffset fire, bool prune, DaemonState state, CancellationToken stop)
+    {
+        await TickAsync(fire, prune, stop).ConfigureAwait(false);
+        state.Record(fire);
+    }
+
+    /// <summary>One scheduled tick: local member check, lock, backup, prune. True when this agent has nothing left to do.</summary>
+    private async Task<bool> TickAsync(DateTimeOffset fire, bool prune, CancellationToken stop)
+    {
+        try
+        {
+            var status = await client.StatusAsync(endpoint, stop).ConfigureAwait(false);
+            if (status.IsLearner)
+            {
+                Log.Skipped(_logger, fire, "the local member is a learner");
+                return true;
+            }
+
+            var alarms = await client.ListAlarmsAsync(stop).ConfigureAwait(false);
+            if (alarms.Any(a => a.MemberID == status.Header.MemberId && a.Alarm == Etcdserverpb.AlarmType.Corrupt))
+            {
+                // A NOSPACE alarm is exactly when a backup matters; CORRUPT means this member's data is suspect.
+                Log.Skipped(_logger, fire, "the local member has a CORRUPT alarm");
+                return true;
+            }
+
+            if (options.Schedule.PerNode)
+            {
+                await BackupAsync(fire, null, stop).ConfigureAwait(false);
+            }
+            else
+            {
+                if (status.Leader == status.Header.MemberId && options.Schedule.LeaderDelay > TimeSpan.Zero)
+                {
+                    await WaitAsync(options.Schedule.LeaderDelay, stop).ConfigureAwait(false);
+                }
+
+                var attempt = await ClusterLock.TryAcquireAsync(client, options.Cluster, options.Node, fire, ClusterLock.DefaultTtl, stop).ConfigureAwait(false);
+                switch (attempt.Outcome)
+                {
+                    case LockOutcome.HeldByOther:
+                        Log.LockHeld(_logger, fire, attempt.Holder!);
+                        _lastResult = $"tick {fire:u} served by {attempt.Holder}";
+                        return true;
+                    case LockOutcome.AlreadyServed:
+                        Log.AlreadyServed(_logger, fire, attempt.LastCompleted);
+                        _lastResult = $"tick {fire:u} already served";
+                        return true;
+                }
+
+                var handle = attempt.Handle!;
+                await using (handle.ConfigureAwait(false))
+                {
+                    await BackupAsync(fire, handle, stop).ConfigureAwait(false);
+                }
+            }
+
+            if (prune)
+            {
+                await PruneAsync(stop).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A failed tick is reported and retried at the next one; the daemon never crash-loops.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _lastResult = $"backup for tick {fire:u} FAILED: {ex.Message}";
+            Log.TickFailed(_logger, fire, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task BackupAsync(DateTimeOffset fire, LockHandle? handle, CancellationToken stop)
+    {
+        // Losing the lock's lease mid-run means another agent may start: stop writing.
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        if (handle is not null)
+        {
+            _ = handle.Lost.ContinueWith(
+                _ =>
+                {
+                    try
+                    {
+                        lost.Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The backup finished first.
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        var pipeline = new BackupPipeline(options, store, time, loggers.CreateLogger("EtcdAgent.Backup"))
+        {
+            OnProgress = () => Interlocked.Exchange(ref _heartbeat, time.GetTimestamp()),
+        };
+        var manifest = await pipeline.CreateAsync(client, endpoint, lost.Token).ConfigureAwait(false);
+        if (handle is not null)
+        {
+            await handle.CompleteAsync(stop).ConfigureAwait(false);
+        }
+
+        _lastResult = $"last backup {manifest.Id} at {time.GetUtcNow():u} OK";
+        Log.TickServed(_logger, fire, manifest.Id);
+    }
+
+    private async Task PruneAsync(CancellationToken stop)
+    {
+        try
+        {
+            var report = await new Pruner(store, options, time, loggers.CreateLogger("EtcdAgent.Retention")).PruneAsync(dryRun: false, stop).ConfigureAwait(false);
+            var kept = report.Decisions.Count(d => d.Keep);
+            Log.Pruned(_logger, report.Deleted.Count, kept);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Pruning fails quietly until next time; it never blocks backups.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.PruneFailed(_logger, ex.Message);
+        }
+    }
+
+    private async Task WaitUntilAsync(DateTimeOffset due, CancellationToken stop)
+    {
+        while (true)
+        {
+            Interlocked.Exchange(ref _heartbeat, time.GetTimestamp());
+            var left = due - time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await Task.Delay(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), time, stop).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitAsync(TimeSpan delay, CancellationToken stop) => await WaitUntilAsync(time.GetUtcNow() + delay, stop).ConfigureAwait(false);
+
+    private async Task PingWatchdogAsync(TimeSpan interval, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, time, stop).ConfigureAwait(false);
+
+                // Only a live loop earns a ping: a heartbeat older than the interval means the loop is stuck.
+                if (time.GetElapsedTime(Interlocked.Read(ref _heartbeat)) < interval)
+                {
+                    notifier.Watchdog();
+                }
+                else
+                {
+                    Log.WatchdogWithheld(_logger, time.GetElapsedTime(Interlocked.Read(ref _heartbeat)).TotalSeconds);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private TimeSpan Jitter() =>
+        options.Schedule.Jitter > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * options.Schedule.Jitter.TotalMilliseconds) : TimeSpan.Zero;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Scheduler running: backups at \"{Cron}\" ({Zone}); next {Next}")]
+        public static partial void Started(ILogger logger, string cron, string zone, DateTimeOffset? next);
+
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Tick {Fire} missed while down: running it now")]
+        public static partial void CatchingUp(ILogger logger, DateTimeOffset fire);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Tick {Fire}: lock held by {Holder}; not competing")]
+        public static partial void LockHeld(ILogger logger, DateTimeOffset fire, string holder);
+
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Tick {Fire}: already served (last completed tick {Last})")]
+        public static partial void AlreadyServed(ILogger logger, DateTimeOffset fire, DateTimeOffset? last);
+
+        [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Tick {Fire}: backup {Id} stored")]
+        public static partial void TickServed(ILogger logger, DateTimeOffset fire, string id);
+
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Tick {Fire}: backup failed: {Reason}. Retrying at the next tick.")]
+        public static partial void TickFailed(ILogger logger, DateTimeOffset fire, string reason);
+
+        [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Tick {Fire}: skipped: {Reason}")]
+        public static partial void Skipped(ILogger logger, DateTimeOffset fire, string reason);
+
+        [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Pruned {Deleted} backups; {Kept} kept")]
+        public static partial void Pruned(ILogger logger, int deleted, int kept);
+
+        [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Prune failed: {Reason}")]
+        public static partial void PruneFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Stopping")]
+        public static partial void Stopping(ILogger logger);
+
+        [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Watchdog ping withheld: the scheduler loop has not beaten for {Seconds:0.0}s")]
+        public static partial void WatchdogWithheld(ILogger logger, double seconds);
+    }
+}
