@@ -1,0 +1,144 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using EtcdAgent.IntegrationTests.Fixtures;
+using Xunit;
+
+namespace EtcdAgent.IntegrationTests.Scheduling;
+
+/// <summary>`etcd-agent run` as systemd would run it, against a real 3-member etcd and a local store.</summary>
+public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<ThreeMemberFixture>, IDisposable
+{
+    private readonly TempDir _dir = new("etcd-agent-run");
+
+    [Fact]
+    public async Task ThreeAgentsOnOneScheduleMakeExactlyOneBackupPerTick()
+    {
+        var store = Directory.CreateDirectory(_dir.File("store")).FullName;
+        var agents = fixture.Cluster.Nodes.Select((node, i) => AgentProcess.Start(
+            ["run", "--config", WriteConfig($"agent{i}", node.ClientUrl, store, "*/3 * * * * ?", cluster: "ha")])).ToList();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(11.5));
+            foreach (var agent in agents)
+            {
+                Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+            }
+        }
+        finally
+        {
+            agents.ForEach(a => a.Dispose());
+        }
+
+        var output = string.Join("\n---\n", agents.Select(a => a.Output));
+        var manifests = Directory.GetFiles(store, "manifest.json", SearchOption.AllDirectories)
+            .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement)
+            .Select(m => (Node: m.GetProperty("node").GetString()!, Created: m.GetProperty("createdAt").GetDateTimeOffset()))
+            .OrderBy(m => m.Created)
+            .ToList();
+
+        // ~11.5 s at a 3 s schedule: three or four ticks, each served once (ticks are 3 s apart; a duplicate would
+        // be a second backup within the same tick).
+        Assert.InRange(manifests.Count, 3, 4);
+        for (var i = 1; i < manifests.Count; i++)
+        {
+            Assert.True(manifests[i].Created - manifests[i - 1].Created > TimeSpan.FromSeconds(2), $"two backups in one tick:\n{string.Join("\n", manifests)}\n{output}");
+        }
+
+        Assert.Contains("lock held by", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NotifySocketSeesReadyStatusWatchdogAndStoppingInOrder()
+    {
+        var socketPath = _dir.File("notify.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        var config = WriteConfig("solo", fixture.Cluster.First.ClientUrl, Directory.CreateDirectory(_dir.File("store-notify")).FullName, "0 0 3 * * ?", cluster: "notify");
+        var messages = new List<string>();
+        using var agent = AgentProcess.Start(["run", "--config", config], new Dictionary<string, string?>
+        {
+            ["NOTIFY_SOCKET"] = socketPath,
+            ["WATCHDOG_USEC"] = "1000000", // ping every 0.5 s
+        });
+
+        var buffer = new byte[4096];
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            while (messages.Count(m => m == "WATCHDOG=1") < 2)
+            {
+                var n = await listener.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+
+        Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            while (!messages.Contains("STOPPING=1"))
+            {
+                var n = await listener.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                messages.Add(Encoding.UTF8.GetString(buffer, 0, n));
+            }
+        }
+
+        Assert.Equal("READY=1", messages[0]);
+        Assert.StartsWith("STATUS=next backup ", messages[1], StringComparison.Ordinal);
+        Assert.Contains("WATCHDOG=1", messages);
+        Assert.Equal("STOPPING=1", messages[^1]);
+    }
+
+    [Fact]
+    public async Task RunOnceMakesOneBackupAndExits()
+    {
+        var store = Directory.CreateDirectory(_dir.File("store-once")).FullName;
+        var config = WriteConfig("once", fixture.Cluster.First.ClientUrl, store, "0 0 3 * * ?", cluster: "once");
+        var result = await AgentBinary.RunAsync("run", "--once", "--config", config);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Single(Directory.GetFiles(store, "manifest.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task ABadConfigurationExitsWith78NamingEveryBadField()
+    {
+        var path = _dir.File("bad.yaml");
+        await File.WriteAllTextAsync(path, """
+            store:
+              type: local
+              local:
+                path: relative/path
+            schedule:
+              backup: "0 3 1 * 1"
+              mode: everyone
+            """);
+        var result = await AgentBinary.RunAsync("run", "--config", path);
+        Assert.Equal(78, result.ExitCode);
+        Assert.Contains("store.local.path", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("schedule.backup", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("schedule.mode", result.Stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private string WriteConfig(string node, Uri endpoint, string store, string schedule, string cluster)
+    {
+        var path = _dir.File($"{cluster}-{node}.yaml");
+        File.WriteAllText(path, $"""
+            cluster: {cluster}
+            node: {node}
+            etcd:
+              endpoints: [{endpoint.ToString().TrimEnd('/')}]
+            store:
+              type: local
+              local:
+                path: {store}
+            backup:
+              spoolDir: {_dir.File("spool-" + node)}
+            schedule:
+              backup: "{schedule}"
+              leaderDelay: 1s
+              stateDir: {_dir.File("state-" + node)}
+            """);
+        return path;
+    }
+}
