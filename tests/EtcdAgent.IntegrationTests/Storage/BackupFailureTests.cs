@@ -13,17 +13,7 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
     [Fact]
     public async Task S3rverKilledMidUploadFailsTheBackupAndNothingIsListed()
     {
-        // ~24 MB of incompressible values: several 5 MiB parts, slowed to 4 MiB/s so the kill lands mid-upload.
-        using (var client = fixture.Cluster.Client(commandTimeout: TimeSpan.FromSeconds(30)))
-        {
-            var value = new byte[512 * 1024];
-            for (var i = 0; i < 48; i++)
-            {
-                Random.Shared.NextBytes(value);
-                await client.PutAsync(new Etcdserverpb.PutRequest { Key = ByteString.CopyFromUtf8($"/registry/big/{i:D3}"), Value = ByteString.CopyFrom(value) });
-            }
-        }
-
+        await FillAsync();
         var s3 = await S3rverNode.StartAsync(_dir);
         var config = WriteConfig(s3);
         var run = AgentBinary.RunAsync(["backup", "create", "--config", config], S3rverNode.Environment);
@@ -49,14 +39,55 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
         s3.Dispose();
     }
 
+    [Fact]
+    public async Task SigtermDuringAnUploadExitsZeroAndLeavesNoManifest()
+    {
+        await FillAsync();
+        using var s3 = await S3rverNode.StartAsync(_dir);
+        var config = WriteConfig(s3, schedule: "*/2 * * * * ?");
+        using var agent = AgentProcess.Start(["run", "--config", config], S3rverNode.Environment);
+        var watch = Stopwatch.StartNew();
+        while (!agent.Output.Contains("snapshot of", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50);
+        }
+
+        await Task.Delay(1500); // parts are going up at 4 MiB/s
+        var exit = await agent.TerminateAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(exit == 0, agent.Output);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(40), agent.Output);
+        Assert.Contains("Stopping", agent.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(s3.DataDir, "manifest.json*", SearchOption.AllDirectories));
+        var list = await AgentBinary.RunAsync(["backup", "list", "--config", config, "-w", "json"], S3rverNode.Environment);
+        Assert.Equal("[]", list.Stdout.Trim());
+    }
+
     public void Dispose() => _dir.Dispose();
+
+    /// <summary>~24 MB of incompressible values: several 5 MiB parts, slowed to 4 MiB/s so a kill lands mid-upload.</summary>
+    private async Task FillAsync()
+    {
+        using var client = fixture.Cluster.Client(commandTimeout: TimeSpan.FromSeconds(30));
+        if ((await client.GetAsync("/registry/big/047")).Kvs.Count > 0)
+        {
+            return;
+        }
+
+        var value = new byte[512 * 1024];
+        for (var i = 0; i < 48; i++)
+        {
+            Random.Shared.NextBytes(value);
+            await client.PutAsync(new Etcdserverpb.PutRequest { Key = ByteString.CopyFromUtf8($"/registry/big/{i:D3}"), Value = ByteString.CopyFrom(value) });
+        }
+    }
 
     private static bool UploadStarted(S3rverNode s3) =>
         Directory.Exists(s3.DataDir) && Directory.EnumerateFileSystemEntries(s3.DataDir, "*", SearchOption.AllDirectories).Count() > 1;
 
-    private string WriteConfig(S3rverNode s3)
+    private string WriteConfig(S3rverNode s3, string schedule = "0 0 3 * * ?")
     {
-        var path = _dir.File("config.yaml");
+        var path = _dir.File($"config-{s3.Port}.yaml");
         File.WriteAllText(path, $"""
             cluster: test
             node: node-a
@@ -67,6 +98,9 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
             backup:
               compression: none
               spoolDir: {_dir.File("spool")}
+            schedule:
+              backup: "{schedule}"
+              stateDir: {_dir.File("state")}
             """);
         return path;
     }
