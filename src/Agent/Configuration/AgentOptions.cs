@@ -142,6 +142,9 @@ internal sealed record BackupOptions
 
     public string SpoolDir { get; init; } = OptionsDefaults.SpoolDir;
 
+    /// <summary>At most this many verified snapshots wait in the spool for the store; the oldest go first.</summary>
+    public int SpoolMaxCount { get; init; } = OptionsDefaults.SpoolMaxCount;
+
     /// <summary>Largest snapshot a decode will produce (guards against decompression bombs).</summary>
     public long MaxSnapshotSize { get; init; } = OptionsDefaults.MaxSnapshotSize;
 }
@@ -197,6 +200,7 @@ internal static class OptionsDefaults
     public const string ConfigPath = "/etc/etcd-agent/config.yaml";
     public const string SpoolDir = "/var/lib/etcd-agent/spool";
     public const string StateDir = "/var/lib/etcd-agent";
+    public const int SpoolMaxCount = 3;
     public const string BackupSchedule = "0 * * * *";
     public const long PartSize = 16L << 20;
     public const int PartsInFlight = 2;

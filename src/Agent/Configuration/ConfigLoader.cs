@@ -287,6 +287,7 @@ internal static partial class ConfigLoader
             KeyFile = encryption.String("keyFile"),
             OldKeyFiles = encryption.List("oldKeyFiles"),
             SpoolDir = s.String("spoolDir") ?? OptionsDefaults.SpoolDir,
+            SpoolMaxCount = s.Int("spoolMaxCount", 0, 1000) ?? OptionsDefaults.SpoolMaxCount,
             MaxSnapshotSize = s.Bytes("maxSnapshotSize", 1L << 20, 1L << 50) ?? OptionsDefaults.MaxSnapshotSize,
         };
         foreach (var (key, file) in new[] { ("keyFile", options.KeyFile) }.Concat(options.OldKeyFiles.Select(f => ("oldKeyFiles", (string?)f))))

@@ -185,7 +185,20 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         var pipeline = new BackupPipeline(options, store, time, loggers.CreateLogger("EtcdAgent.Backup"))
         {
             OnProgress = () => Interlocked.Exchange(ref _heartbeat, time.GetTimestamp()),
+            ProbeStore = false,
         };
+
+        // The backlog first, oldest first: snapshots verified earlier whose upload failed. If the store is still
+        // down this fails too, and this tick's snapshot is still taken and spooled below.
+        try
+        {
+            await pipeline.UploadSpooledAsync(lost.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is Storage.StoreException or IOException or HttpRequestException)
+        {
+            Log.BacklogFailed(_logger, ex.Message);
+        }
+
         var manifest = await pipeline.CreateAsync(client, endpoint, lost.Token).ConfigureAwait(false);
         if (handle is not null)
         {
@@ -293,6 +306,9 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
 
         [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Stopping")]
         public static partial void Stopping(ILogger logger);
+
+        [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Spooled snapshots could not be stored yet: {Reason}")]
+        public static partial void BacklogFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Watchdog ping withheld: the scheduler loop has not beaten for {Seconds:0.0}s")]
         public static partial void WatchdogWithheld(ILogger logger, double seconds);

@@ -23,13 +23,23 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     /// <summary>Called for every MiB encoded: the daemon's watchdog counts a streaming backup as alive.</summary>
     public Action? OnProgress { get; init; }
 
+    /// <summary>
+    /// Check the store before taking the snapshot (the CLI: fail fast on a wrong bucket). The daemon does not: with the
+    /// store down it still takes and verifies the snapshot and keeps it in the spool for a later run.
+    /// </summary>
+    public bool ProbeStore { get; init; } = true;
+
     /// <summary>Takes, verifies, encodes and uploads one snapshot of <paramref name="endpoint"/>; returns its manifest.</summary>
     public async Task<BackupManifest> CreateAsync(EtcdClient client, Uri endpoint, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var createdAt = time.GetUtcNow();
         var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
-        await store.ProbeAsync(cancellationToken).ConfigureAwait(false);
+        if (ProbeStore)
+        {
+            await store.ProbeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
         var id = BackupLayout.NewId(createdAt, options.Node, status.Header.Revision);
@@ -48,23 +58,24 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             {
                 var handoff = new BufferHandoff();
                 var encode = Task.Run(() => EncodeAsync(handoff, upload, key, ct), CancellationToken.None);
+
+                // If the upload fails (store down), the snapshot still streams into the spool: once verified it is
+                // kept for a later run, so the moment this backup captured is not lost with the store.
+                var toEncoder = new DetachOnFailureStream(handoff.Writer);
                 try
                 {
                     info = await AtomicFile.WriteAsync(spoolPath, overwrite: false,
-                        spool => SnapshotDownloader.DownloadAsync(client, endpoint, new TeeStream(spool, handoff.Writer), time, ct, status: status),
+                        spool => SnapshotDownloader.DownloadAsync(client, endpoint, new TeeStream(spool, toEncoder), time, ct, status: status),
                         warning => Log.SpoolWarning(logger, warning), durable: false).ConfigureAwait(false);
-                    await handoff.CompleteAsync(ct).ConfigureAwait(false);
+                    if (!toEncoder.Detached)
+                    {
+                        await handoff.CompleteAsync(ct).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex)
                 {
                     handoff.Fail(ex);
                     await Task.WhenAny(encode).ConfigureAwait(false);
-                    if (ex is BufferHandoff.ClosedException && encode.Exception?.InnerException is { } cause)
-                    {
-                        // The download only stopped because the encoder or upload failed: report that cause.
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
-                    }
-
                     throw;
                 }
 
@@ -73,22 +84,28 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                 GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
 
                 // The structure walk overlaps the end of the encode and upload; the upload completes only after it.
-                var verify = Task.Run(() => SnapshotVerifier.VerifyStreamed(spoolPath, info.Sha256), ct);
-                encoded = await encode.ConfigureAwait(false);
-                report = await verify.ConfigureAwait(false);
+                report = await Task.Run(() => SnapshotVerifier.VerifyStreamed(spoolPath, info.Sha256), ct).ConfigureAwait(false);
                 if (!report.Valid)
                 {
+                    handoff.Fail(new OperationCanceledException("verification failed"));
+                    await Task.WhenAny(encode).ConfigureAwait(false);
                     throw new SnapshotException(SnapshotFault.Corrupt,
                         $"the snapshot from {endpoint.Display()} passed its sha256 check but not the structure check: {report.Fault}. " +
                         "Nothing was stored. Run `etcd-agent snapshot verify` on a fresh `snapshot save`, and check that member (etcdctl check datascale, its logs, its disk).");
                 }
+
+                encoded = await encode.ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            KeepOrDiscardSpool(spoolPath, verified: report?.Valid == true, ex);
+            var draft = report?.Valid == true
+                ? BuildManifest(id, createdAt, members, info!, report, new EncodeResult(info!.TotalBytes, string.Empty, 0), payloadKey, 0, key, time.GetElapsedTime(started))
+                : null;
+            KeepOrDiscardSpool(spoolPath, draft, ex);
             throw;
         }
+
         var manifest = BuildManifest(id, createdAt, members, info!, report!, encoded!, payloadKey, storedBytes, key, time.GetElapsedTime(started));
         try
         {
@@ -97,7 +114,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         catch (Exception ex)
         {
             // The payload is in the store but invisible (no manifest): prune removes it after the orphan grace.
-            KeepOrDiscardSpool(spoolPath, verified: true, ex);
+            KeepOrDiscardSpool(spoolPath, manifest, ex);
             throw;
         }
 
@@ -183,18 +200,22 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         return Path.Combine(dir, id + ".db");
     }
 
-    private void KeepOrDiscardSpool(string spoolPath, bool verified, Exception error)
+    private void KeepOrDiscardSpool(string spoolPath, BackupManifest? draft, Exception error)
     {
-        if (verified && File.Exists(spoolPath))
+        if (draft is not null && File.Exists(spoolPath))
         {
             try
             {
-                // Written without fsync (it is normally deleted at once); now it is the only good copy.
+                // Written without fsync (it is normally deleted at once); now it is the only good copy. The draft
+                // manifest beside it lets a later run upload it as the backup it is (UploadSpooledAsync).
                 AtomicFile.MakeDurable(spoolPath);
+                File.WriteAllBytes(spoolPath + DraftSuffix, draft.ToJson());
+                File.SetUnixFileMode(spoolPath + DraftSuffix, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                EnforceSpoolBound();
             }
             catch (IOException ex)
             {
-                Log.SpoolWarning(logger, $"fsync of {spoolPath} failed: {ex.Message}");
+                Log.SpoolWarning(logger, $"keeping {spoolPath} failed: {ex.Message}");
             }
 
             Log.SpoolKept(logger, spoolPath, error.Message);
@@ -202,6 +223,93 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         else
         {
             TryDelete(spoolPath);
+        }
+    }
+
+    /// <summary>
+    /// Uploads verified snapshots that an earlier run kept in the spool because storing them failed, oldest first,
+    /// each as the backup it was (its id, revision and creation time), with the current codecs. Stops at the first
+    /// failure (the store is still down): they stay for the next run. Returns how many were stored.
+    /// </summary>
+    public async Task<int> UploadSpooledAsync(CancellationToken cancellationToken)
+    {
+        var dir = options.Backup.SpoolDir;
+        if (!Directory.Exists(dir))
+        {
+            return 0;
+        }
+
+        var stored = 0;
+        var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
+        foreach (var draftPath in Directory.GetFiles(dir, "*" + DraftSuffix).Order(StringComparer.Ordinal))
+        {
+            var spoolPath = draftPath[..^DraftSuffix.Length];
+            var draft = BackupManifest.Parse(await File.ReadAllBytesAsync(draftPath, cancellationToken).ConfigureAwait(false), draftPath);
+            if (!File.Exists(spoolPath))
+            {
+                TryDelete(draftPath);
+                continue;
+            }
+
+            var payloadKey = BackupLayout.PayloadKey(options.Cluster, draft.Id, options.Backup.Compression, key is not null);
+            EncodeResult? encoded = null;
+            var size = await store.UploadAsync(payloadKey, async (upload, ct) =>
+            {
+                var handoff = new BufferHandoff();
+                var encode = Task.Run(() => EncodeAsync(handoff, upload, key, ct), CancellationToken.None);
+                var file = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+                await using (file.ConfigureAwait(false))
+                {
+                    var raw = HashingStream.ForReading(file);
+                    await using (raw.ConfigureAwait(false))
+                    {
+                        try
+                        {
+                            await raw.CopyToAsync(handoff.Writer, 1 << 20, ct).ConfigureAwait(false);
+                            await handoff.CompleteAsync(ct).ConfigureAwait(false);
+                        }
+                        catch (Exception ex)
+                        {
+                            handoff.Fail(ex);
+                            await Task.WhenAny(encode).ConfigureAwait(false);
+                            throw;
+                        }
+
+                        encoded = await encode.ConfigureAwait(false);
+
+                        // The spool file sat on a local disk for a while: it must still be the bytes that were verified.
+                        if (raw.Sha256Hex() != draft.Raw.Sha256)
+                        {
+                            throw new SnapshotException(SnapshotFault.Corrupt, $"spooled snapshot {spoolPath} changed on disk since it was verified; it was not stored");
+                        }
+                    }
+                }
+            }, cancellationToken).ConfigureAwait(false);
+
+            var manifest = draft with
+            {
+                Stored = new StoredInfo(payloadKey, encoded!.StoredSha256, size),
+                Codecs = new CodecInfo(options.Backup.Compression.ToString().ToLowerInvariant(), options.Backup.Level, key is null ? null : "aes-256-gcm", key?.IdHex),
+            };
+            await store.PutAsync(BackupLayout.ManifestKey(options.Cluster, draft.Id), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
+            TryDelete(draftPath);
+            TryDelete(spoolPath);
+            Log.SpoolUploaded(logger, draft.Id);
+            stored++;
+        }
+
+        return stored;
+    }
+
+    private void EnforceSpoolBound()
+    {
+        var drafts = Directory.GetFiles(options.Backup.SpoolDir, "*" + DraftSuffix).Order(StringComparer.Ordinal).ToList();
+        foreach (var oldest in drafts.Take(Math.Max(0, drafts.Count - options.Backup.SpoolMaxCount)))
+        {
+            // The spool is bounded: the oldest kept snapshot goes first, newer ones matter more in a disaster.
+            TryDelete(oldest[..^DraftSuffix.Length]);
+            TryDelete(oldest);
+            Log.SpoolDropped(logger, oldest[..^DraftSuffix.Length], options.Backup.SpoolMaxCount);
         }
     }
 
@@ -217,6 +325,8 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         }
     }
 
+    private const string DraftSuffix = ".manifest.json";
+
     private sealed record EncodeResult(long RawBytes, string StoredSha256, long StoredBytes);
 
     private static partial class Log
@@ -229,6 +339,12 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "The verified snapshot stays in the spool at {Path} because storing it failed: {Reason}")]
         public static partial void SpoolKept(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Spooled backup {Id} is now stored")]
+        public static partial void SpoolUploaded(ILogger logger, string id);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Spool full: dropped the oldest kept snapshot {Path} (backup.spoolMaxCount {Max})")]
+        public static partial void SpoolDropped(ILogger logger, string path, int max);
 
         [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Spool: {Warning}")]
         public static partial void SpoolWarning(ILogger logger, string warning);

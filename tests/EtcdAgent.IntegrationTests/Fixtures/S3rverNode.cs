@@ -16,14 +16,14 @@ public sealed class S3rverNode : IDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    private S3rverNode(TempDir root, string bucket, TlsFiles? tls)
+    private S3rverNode(TempDir root, string bucket, TlsFiles? tls, int? port)
     {
         Root = root;
         Bucket = bucket;
         Tls = tls;
         DataDir = Path.Combine(root.Path, "s3rver");
         Directory.CreateDirectory(DataDir);
-        Port = FreePorts.Next();
+        Port = port ?? FreePorts.Next();
     }
 
     public TempDir Root { get; }
@@ -60,9 +60,10 @@ public sealed class S3rverNode : IDisposable
         PartSize = 5L << 20,
     };
 
-    public static async Task<S3rverNode> StartAsync(TempDir root, string bucket = "backups", TlsFiles? tls = null)
+    /// <summary>Starts s3rver with one bucket; pass the port of a killed server to restart it where clients expect it.</summary>
+    public static async Task<S3rverNode> StartAsync(TempDir root, string bucket = "backups", TlsFiles? tls = null, int? port = null)
     {
-        var node = new S3rverNode(root, bucket, tls);
+        var node = new S3rverNode(root, bucket, tls, port);
         await node.RunAsync();
         return node;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using EtcdAgent.IntegrationTests.Fixtures;
 using Google.Protobuf;
 using Xunit;
@@ -63,6 +64,39 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
         Assert.Equal("[]", list.Stdout.Trim());
     }
 
+    [Fact]
+    public async Task TicksWhileTheStoreIsDownAreSpooledAndUploadedWhenItReturns()
+    {
+        var s3 = await S3rverNode.StartAsync(_dir);
+        var port = s3.Port;
+        s3.Dispose(); // the store is down from the start
+        var config = WriteConfig(s3, schedule: "*/3 * * * * ?", compression: "zstd");
+        Directory.CreateDirectory(_dir.File("spool"));
+        using var agent = AgentProcess.Start(["run", "--config", config], S3rverNode.Environment);
+        var watch = Stopwatch.StartNew();
+        while (Directory.GetFiles(_dir.File("spool"), "*.manifest.json").Length < 2 && watch.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(Directory.GetFiles(_dir.File("spool"), "*.manifest.json").Length >= 2, agent.Output);
+        using var back = await S3rverNode.StartAsync(_dir, port: port);
+        watch.Restart();
+        while (Directory.GetFiles(_dir.File("spool"), "*.manifest.json").Length > 0 && watch.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(Directory.GetFiles(_dir.File("spool"), "*.db"));
+        var list = await AgentBinary.RunAsync(["backup", "list", "--config", config, "-w", "json"], S3rverNode.Environment);
+        using var listed = JsonDocument.Parse(list.Stdout);
+        Assert.True(listed.RootElement.GetArrayLength() >= 3, agent.Output); // two spooled ticks + the one after the store came back
+        var verify = await AgentBinary.RunAsync(["backup", "verify", listed.RootElement[listed.RootElement.GetArrayLength() - 1].GetProperty("id").GetString()!, "--config", config], S3rverNode.Environment);
+        Assert.True(verify.ExitCode == 0, verify.Stderr); // the oldest, spooled one, is whole
+        Assert.Contains("is now stored", agent.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _dir.Dispose();
 
     /// <summary>~24 MB of incompressible values: several 5 MiB parts, slowed to 4 MiB/s so a kill lands mid-upload.</summary>
@@ -85,7 +119,7 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
     private static bool UploadStarted(S3rverNode s3) =>
         Directory.Exists(s3.DataDir) && Directory.EnumerateFileSystemEntries(s3.DataDir, "*", SearchOption.AllDirectories).Count() > 1;
 
-    private string WriteConfig(S3rverNode s3, string schedule = "0 0 3 * * ?")
+    private string WriteConfig(S3rverNode s3, string schedule = "0 0 3 * * ?", string compression = "none")
     {
         var path = _dir.File($"config-{s3.Port}.yaml");
         File.WriteAllText(path, $"""
@@ -96,7 +130,7 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
             {s3.StoreYaml("killed")}
                 bandwidthLimit: 4MiB
             backup:
-              compression: none
+              compression: {compression}
               spoolDir: {_dir.File("spool")}
             schedule:
               backup: "{schedule}"
