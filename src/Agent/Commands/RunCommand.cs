@@ -48,8 +48,17 @@ internal static class RunCommand
                 using var notifier = new SystemdNotifier(context.Environment);
                 using var store = StoreFactory.Create(options.Store, context.Loggers, context.Time);
                 using var client = EtcdClientFactory.Create(settings, context.Time, context.Loggers);
-                var daemon = new Daemon(options, client, settings.Endpoints[0], store, notifier, context.Time, context.Loggers);
-                return await daemon.RunAsync(parse.GetValue(once), ct).ConfigureAwait(false);
+                var metrics = new Diagnostics.DaemonMetrics(context.Time, VersionCommand.AgentVersion);
+                using var server = options.MetricsAddress is { } address && !parse.GetValue(once)
+                    ? new MetricsServer(address, metrics, options.HealthTicks, context.Loggers.CreateLogger("EtcdAgent.Metrics"))
+                    : null;
+                using var stopServer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var serving = server?.RunAsync(stopServer.Token) ?? Task.CompletedTask;
+                var daemon = new Daemon(options, client, settings.Endpoints[0], store, notifier, context.Time, context.Loggers, metrics);
+                var exit = await daemon.RunAsync(parse.GetValue(once), ct).ConfigureAwait(false);
+                await stopServer.CancelAsync().ConfigureAwait(false);
+                await serving.ConfigureAwait(false);
+                return exit;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -22,6 +22,12 @@ internal sealed record AgentOptions
 
     public ScheduleOptions Schedule { get; init; } = new();
 
+    /// <summary>host:port of the Prometheus/health endpoint of `run`; null turns it off.</summary>
+    public string? MetricsAddress { get; init; } = OptionsDefaults.MetricsAddress;
+
+    /// <summary>/healthz fails when the last success is older than this many schedule intervals.</summary>
+    public double HealthTicks { get; init; } = 3;
+
     /// <summary>The file it came from, or null when built from defaults and flags alone.</summary>
     public string? SourceFile { get; init; }
 }
@@ -201,6 +207,7 @@ internal static class OptionsDefaults
     public const string SpoolDir = "/var/lib/etcd-agent/spool";
     public const string StateDir = "/var/lib/etcd-agent";
     public const int SpoolMaxCount = 3;
+    public const string MetricsAddress = "127.0.0.1:9479";
     public const string BackupSchedule = "0 * * * *";
     public const long PartSize = 16L << 20;
     public const int PartsInFlight = 2;

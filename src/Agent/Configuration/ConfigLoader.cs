@@ -96,6 +96,19 @@ internal static partial class ConfigLoader
             Retention = ReadRetention(root.Section("retention")),
             Schedule = ReadSchedule(root.Section("schedule")),
         };
+        var metrics = root.Section("metrics");
+        var address = metrics.String("address") ?? OptionsDefaults.MetricsAddress;
+        if (address is not ("off" or "none") && !System.Net.IPEndPoint.TryParse(address, out _) && !address.Contains(':', StringComparison.Ordinal))
+        {
+            metrics.Invalid("address", $"\"{address}\" must be host:port (e.g. 127.0.0.1:9479) or off");
+        }
+
+        options = options with
+        {
+            MetricsAddress = address is "off" or "none" ? null : address,
+            HealthTicks = metrics.Int("healthTicks", 1, 1000) ?? 3,
+        };
+        metrics.RejectUnknown();
 
         // Sections later issues read (drills, restore, metrics) are accepted here so one file serves all.
         root.RejectUnknown("cluster", "node", "etcd", "store", "backup", "retention", "schedule", "daemon", "drill", "restore", "metrics");

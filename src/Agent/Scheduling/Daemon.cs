@@ -17,7 +17,7 @@ namespace EtcdAgent.Scheduling;
 /// heartbeat (or a running backup's progress) is fresh, so a stalled loop stops the pings.
 /// </summary>
 internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Uri endpoint, IObjectStore store,
-    SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers)
+    SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers, Diagnostics.DaemonMetrics? metrics = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger("EtcdAgent.Daemon");
     private long _heartbeat = time.GetTimestamp();
@@ -40,6 +40,11 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         notifier.Ready();
         var now = time.GetUtcNow();
         var nextBackup = backupCron.Next(now);
+        if (metrics is not null && nextBackup is { } n1 && backupCron.Next(n1) is { } n2)
+        {
+            metrics.Interval = n2 - n1;
+        }
+
         var nextPrune = pruneCron?.Next(now);
         Log.Started(_logger, backupCron.Quartz, options.Schedule.TimeZone.Id, nextBackup);
         notifier.Status($"next backup {nextBackup:u}; {_lastResult}");
@@ -125,10 +130,12 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
                 {
                     case LockOutcome.HeldByOther:
                         Log.LockHeld(_logger, fire, attempt.Holder!);
+                        metrics?.ServedBy(attempt.Holder!);
                         _lastResult = $"tick {fire:u} served by {attempt.Holder}";
                         return true;
                     case LockOutcome.AlreadyServed:
                         Log.AlreadyServed(_logger, fire, attempt.LastCompleted);
+                        metrics?.ServedBy("another agent (tick already served)");
                         _lastResult = $"tick {fire:u} already served";
                         return true;
                 }
@@ -157,7 +164,12 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         {
             _lastResult = $"backup for tick {fire:u} FAILED: {ex.Message}";
             Log.TickFailed(_logger, fire, ex.Message);
+            metrics?.Failed(Stage(ex));
             return false;
+        }
+        finally
+        {
+            metrics?.Spool(Directory.Exists(options.Backup.SpoolDir) ? Directory.GetFiles(options.Backup.SpoolDir, "*.manifest.json").Length : 0);
         }
     }
 
@@ -206,6 +218,8 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         }
 
         _lastResult = $"last backup {manifest.Id} at {time.GetUtcNow():u} OK";
+        metrics?.Succeeded(manifest.DurationSeconds, manifest.Raw.Size, manifest.Stored.Size, manifest.Revision);
+        metrics?.ServedBy(options.Node);
         Log.TickServed(_logger, fire, manifest.Id);
     }
 
@@ -216,6 +230,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
             var report = await new Pruner(store, options, time, loggers.CreateLogger("EtcdAgent.Retention")).PruneAsync(dryRun: false, stop).ConfigureAwait(false);
             var kept = report.Decisions.Count(d => d.Keep);
             Log.Pruned(_logger, report.Deleted.Count, kept);
+            metrics?.Store(kept);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -226,6 +241,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
 #pragma warning restore CA1031
         {
             Log.PruneFailed(_logger, ex.Message);
+            metrics?.Failed("prune");
         }
     }
 
@@ -272,6 +288,17 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
 
     private TimeSpan Jitter() =>
         options.Schedule.Jitter > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * options.Schedule.Jitter.TotalMilliseconds) : TimeSpan.Zero;
+
+    /// <summary>Which stage a failure belongs to, for etcd_agent_failures_total.</summary>
+    private static string Stage(Exception ex) => ex switch
+    {
+        SnapshotException { Fault: SnapshotFault.Corrupt } => "verify",
+        SnapshotException => "snapshot",
+        Storage.StoreException => "upload",
+        Protocol.Grpc.RpcException => "etcd",
+        InvalidOperationException when ex.Message.Contains("lock", StringComparison.Ordinal) => "lock",
+        _ => "other",
+    };
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

@@ -118,9 +118,45 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
         Assert.Contains("schedule.mode", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MetricsAndHealthShowTheBackupsTheDaemonMade()
+    {
+        var port = FreePorts.Next();
+        var store = Directory.CreateDirectory(_dir.File("store-metrics")).FullName;
+        var config = WriteConfig("metrics", fixture.Cluster.First.ClientUrl, store, "*/2 * * * * ?", cluster: "metrics", metrics: $"127.0.0.1:{port}");
+        using var agent = AgentProcess.Start(["run", "--config", config]);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        string metrics = string.Empty;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            try
+            {
+                metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+                if (metrics.Contains("etcd_agent_backups_in_store 1", StringComparison.Ordinal) || metrics.Contains("etcd_agent_backups_in_store 2", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(300);
+        }
+
+        var health = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"));
+        Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("etcd_agent_build_info{version=", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"etcd_agent_last_backup_revision [1-9]\d*", metrics);
+        Assert.Matches(@"etcd_agent_last_success_timestamp_seconds [1-9]\d*", metrics);
+        Assert.Contains("etcd_agent_lock_holder_info{holder=\"metrics\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+    }
+
     public void Dispose() => _dir.Dispose();
 
-    private string WriteConfig(string node, Uri endpoint, string store, string schedule, string cluster)
+    private string WriteConfig(string node, Uri endpoint, string store, string schedule, string cluster, string metrics = "off")
     {
         var path = _dir.File($"{cluster}-{node}.yaml");
         File.WriteAllText(path, $"""
@@ -138,6 +174,8 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
               backup: "{schedule}"
               leaderDelay: 1s
               stateDir: {_dir.File("state-" + node)}
+            metrics:
+              address: {metrics}
             """);
         return path;
     }
