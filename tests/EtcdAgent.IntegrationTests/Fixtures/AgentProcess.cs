@@ -8,6 +8,7 @@ public sealed class AgentProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     private AgentProcess(Process process)
     {
@@ -79,6 +80,12 @@ public sealed class AgentProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
