@@ -124,6 +124,22 @@ goals are not met yet on this machine; scaling at 2× the DB size is not measure
 BACKUP
 fi
 
+if [ -f "$out/daemon-results.psv" ]; then
+  IFS='|' read -r duration median max cpu ticks < "$out/daemon-results.psv"
+  cat <<DAEMON
+
+## The daemon (issue 7)
+
+\`etcd-agent run\` with a backup every 30 s (a ~1 MB etcd, local store, prune after each backup), measured over
+${duration} s after three ticks had passed: RSS sampled every 5 s, CPU from /proc. Goal: ≤ 60 MB RSS between ticks, ~0
+CPU between ticks.
+
+| RSS median | RSS max (incl. ticks) | CPU in the window | ticks in the window |
+|---|---|---|---|
+| $((median / 1024)) MiB | $((max / 1024)) MiB | ${cpu} s | ${ticks} |
+DAEMON
+fi
+
 cat <<'TAIL'
 
 Benchmarks of later issues (backup, restore, drills) are added to bench/ and to this report.

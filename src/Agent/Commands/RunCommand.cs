@@ -54,7 +54,10 @@ internal static class RunCommand
                     : null;
                 using var stopServer = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var serving = server?.RunAsync(stopServer.Token) ?? Task.CompletedTask;
-                var daemon = new Daemon(options, client, settings.Endpoints[0], store, notifier, context.Time, context.Loggers, metrics);
+                using var webhook = options.Webhook is { } url
+                    ? new FailureWebhook(url, options.Cluster, options.Node, context.Time, context.Loggers.CreateLogger("EtcdAgent.Webhook"))
+                    : null;
+                var daemon = new Daemon(options, client, settings.Endpoints[0], store, notifier, context.Time, context.Loggers, metrics, webhook);
                 var exit = await daemon.RunAsync(parse.GetValue(once), ct).ConfigureAwait(false);
                 await stopServer.CancelAsync().ConfigureAwait(false);
                 await serving.ConfigureAwait(false);

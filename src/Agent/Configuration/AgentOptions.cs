@@ -25,6 +25,12 @@ internal sealed record AgentOptions
     /// <summary>host:port of the Prometheus/health endpoint of `run`; null turns it off.</summary>
     public string? MetricsAddress { get; init; } = OptionsDefaults.MetricsAddress;
 
+    /// <summary>node_exporter textfile to rewrite (atomically) after every tick; null for none.</summary>
+    public string? MetricsTextfile { get; init; }
+
+    /// <summary>Where to POST failure and recovery events; null for none.</summary>
+    public Uri? Webhook { get; init; }
+
     /// <summary>/healthz fails when the last success is older than this many schedule intervals.</summary>
     public double HealthTicks { get; init; } = 3;
 

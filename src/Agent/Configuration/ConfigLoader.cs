@@ -107,6 +107,8 @@ internal static partial class ConfigLoader
         {
             MetricsAddress = address is "off" or "none" ? null : address,
             HealthTicks = metrics.Int("healthTicks", 1, 1000) ?? 3,
+            MetricsTextfile = metrics.String("textfile"),
+            Webhook = ReadWebhook(root.Section("daemon")),
         };
         metrics.RejectUnknown();
 
@@ -387,6 +389,19 @@ internal static partial class ConfigLoader
         };
         s.RejectUnknown();
         return options;
+    }
+
+    private static Uri? ReadWebhook(ConfigSection s)
+    {
+        Uri? url = null;
+        if (s.String("webhook") is { } text && (!Uri.TryCreate(text, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
+        {
+            s.Invalid("webhook", $"\"{text}\" must be an http:// or https:// URL");
+            url = null;
+        }
+
+        s.RejectUnknown();
+        return url;
     }
 
     private static string SafeHostName(Func<string, string?> environment)

@@ -17,8 +17,13 @@ namespace EtcdAgent.Scheduling;
 /// heartbeat (or a running backup's progress) is fresh, so a stalled loop stops the pings.
 /// </summary>
 internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Uri endpoint, IObjectStore store,
-    SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers, Diagnostics.DaemonMetrics? metrics = null)
+    SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers, Diagnostics.DaemonMetrics? metrics = null,
+    FailureWebhook? webhook = null)
 {
+    /// <summary>First retry after a failed tick; doubles per failure up to <see cref="MaxBackoff"/>, never past the next tick.</summary>
+    public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
+
     private readonly ILogger _logger = loggers.CreateLogger("EtcdAgent.Daemon");
     private long _heartbeat = time.GetTimestamp();
     private string _lastResult = "no backup yet";
@@ -32,6 +37,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         if (once)
         {
             var ok = await TickAsync(time.GetUtcNow(), prune: true, stop).ConfigureAwait(false);
+            WriteTextfile();
             return ok ? 0 : 1;
         }
 
@@ -56,16 +62,41 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
             await RunAndRecordAsync(missed, pruneCron is null, state, stop).ConfigureAwait(false);
         }
 
+        DateTimeOffset? retryAt = null;
+        DateTimeOffset failedFire = default;
+        var backoff = FirstBackoff;
         try
         {
             while (!stop.IsCancellationRequested && nextBackup is { } fire)
             {
                 var due = nextPrune is { } np && np < fire ? np : fire;
-                await WaitUntilAsync(due + Jitter(), stop).ConfigureAwait(false);
-                if (due == fire)
+                var retrying = retryAt is { } r && r < due;
+                if (retrying)
                 {
-                    await RunAndRecordAsync(fire, pruneCron is null, state, stop).ConfigureAwait(false);
-                    nextBackup = backupCron.Next(Max(fire, time.GetUtcNow()));
+                    due = retryAt!.Value;
+                }
+
+                await WaitUntilAsync(due + (retrying ? TimeSpan.Zero : Jitter()), stop).ConfigureAwait(false);
+                if (retrying || due == fire)
+                {
+                    // A retry serves the failed tick itself: if another agent served it meanwhile, the lock says so.
+                    var tick = retrying ? failedFire : fire;
+                    var ok = await RunAndRecordAsync(tick, pruneCron is null, state, stop).ConfigureAwait(false);
+                    if (!retrying)
+                    {
+                        nextBackup = backupCron.Next(Max(fire, time.GetUtcNow()));
+                    }
+
+                    if (ok)
+                    {
+                        (retryAt, backoff) = (null, FirstBackoff);
+                    }
+                    else
+                    {
+                        (retryAt, failedFire) = (time.GetUtcNow() + backoff, tick);
+                        backoff = backoff * 2 > MaxBackoff ? MaxBackoff : backoff * 2;
+                        Log.Retrying(_logger, tick, retryAt.Value);
+                    }
                 }
                 else
                 {
@@ -74,6 +105,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
                 }
 
                 notifier.Status($"next backup {nextBackup:u}; {_lastResult}");
+                WriteTextfile();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -88,10 +120,30 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         return 0;
     }
 
-    private async Task RunAndRecordAsync(DateTimeOffset fire, bool prune, DaemonState state, CancellationToken stop)
+    private async Task<bool> RunAndRecordAsync(DateTimeOffset fire, bool prune, DaemonState state, CancellationToken stop)
     {
-        await TickAsync(fire, prune, stop).ConfigureAwait(false);
+        var ok = await TickAsync(fire, prune, stop).ConfigureAwait(false);
         state.Record(fire);
+        return ok;
+    }
+
+    /// <summary>The node_exporter textfile, rewritten atomically (temp + rename) so the collector never reads half.</summary>
+    private void WriteTextfile()
+    {
+        if (options.MetricsTextfile is not { } path || metrics is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.WriteAllText(path + ".tmp", metrics.Render());
+            File.Move(path + ".tmp", path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.TextfileFailed(_logger, path, ex.Message);
+        }
     }
 
     /// <summary>One scheduled tick: local member check, lock, backup, prune. True when this agent has nothing left to do.</summary>
@@ -152,6 +204,11 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
                 await PruneAsync(stop).ConfigureAwait(false);
             }
 
+            if (webhook is not null)
+            {
+                await webhook.TickSucceededAsync(fire).ConfigureAwait(false);
+            }
+
             return true;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -165,6 +222,11 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
             _lastResult = $"backup for tick {fire:u} FAILED: {ex.Message}";
             Log.TickFailed(_logger, fire, ex.Message);
             metrics?.Failed(Stage(ex));
+            if (webhook is not null)
+            {
+                await webhook.TickFailedAsync(fire, Stage(ex), ex.Message).ConfigureAwait(false);
+            }
+
             return false;
         }
         finally
@@ -319,7 +381,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Tick {Fire}: backup {Id} stored")]
         public static partial void TickServed(ILogger logger, DateTimeOffset fire, string id);
 
-        [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Tick {Fire}: backup failed: {Reason}. Retrying at the next tick.")]
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Tick {Fire}: backup failed: {Reason}")]
         public static partial void TickFailed(ILogger logger, DateTimeOffset fire, string reason);
 
         [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Tick {Fire}: skipped: {Reason}")]
@@ -336,6 +398,12 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
 
         [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Spooled snapshots could not be stored yet: {Reason}")]
         public static partial void BacklogFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Tick {Fire} will be retried at {RetryAt}")]
+        public static partial void Retrying(ILogger logger, DateTimeOffset fire, DateTimeOffset retryAt);
+
+        [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Cannot write the metrics textfile {Path}: {Reason}")]
+        public static partial void TextfileFailed(ILogger logger, string path, string reason);
 
         [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Watchdog ping withheld: the scheduler loop has not beaten for {Seconds:0.0}s")]
         public static partial void WatchdogWithheld(ILogger logger, double seconds);

@@ -70,7 +70,35 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
         var s3 = await S3rverNode.StartAsync(_dir);
         var port = s3.Port;
         s3.Dispose(); // the store is down from the start
-        var config = WriteConfig(s3, schedule: "*/3 * * * * ?", compression: "zstd");
+        var hookPort = FreePorts.Next();
+        using var hook = new System.Net.HttpListener();
+        hook.Prefixes.Add($"http://127.0.0.1:{hookPort}/");
+        hook.Start();
+        var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _ = Task.Run(async () =>
+        {
+            while (hook.IsListening)
+            {
+                try
+                {
+                    var ctx = await hook.GetContextAsync();
+                    using (var reader = new StreamReader(ctx.Request.InputStream))
+                    {
+                        events.Enqueue(await reader.ReadToEndAsync());
+                    }
+
+                    ctx.Response.StatusCode = 204;
+                    ctx.Response.Close();
+                }
+                catch (System.Net.HttpListenerException)
+                {
+                    return;
+                }
+            }
+        });
+        var textfile = _dir.File("etcd_agent.prom");
+        var config = WriteConfig(s3, schedule: "*/3 * * * * ?", compression: "zstd",
+            extra: $"daemon:\n  webhook: http://127.0.0.1:{hookPort}/hook\nmetrics:\n  address: off\n  textfile: {textfile}\n");
         Directory.CreateDirectory(_dir.File("spool"));
         using var agent = AgentProcess.Start(["run", "--config", config], S3rverNode.Environment);
         var watch = Stopwatch.StartNew();
@@ -87,6 +115,12 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
             await Task.Delay(200);
         }
 
+        watch.Restart();
+        while (!events.Any(e => e.Contains("\"recovery\"", StringComparison.Ordinal)) && watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(200);
+        }
+
         Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
         Assert.Empty(Directory.GetFiles(_dir.File("spool"), "*.db"));
         var list = await AgentBinary.RunAsync(["backup", "list", "--config", config, "-w", "json"], S3rverNode.Environment);
@@ -95,6 +129,15 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
         var verify = await AgentBinary.RunAsync(["backup", "verify", listed.RootElement[listed.RootElement.GetArrayLength() - 1].GetProperty("id").GetString()!, "--config", config], S3rverNode.Environment);
         Assert.True(verify.ExitCode == 0, verify.Stderr); // the oldest, spooled one, is whole
         Assert.Contains("is now stored", agent.Output, StringComparison.Ordinal);
+
+        // The webhook heard the failure (with its stage) and then the recovery; the textfile shows the backlog drained.
+        var posted = events.Select(e => JsonDocument.Parse(e).RootElement).ToList();
+        Assert.Contains(posted, e => e.GetProperty("event").GetString() == "failure" && e.GetProperty("stage").GetString() == "upload");
+        Assert.True(posted[^1].GetProperty("event").GetString() == "recovery", string.Join("\n", events) + "\n" + agent.Output);
+        Assert.Single(posted, e => e.GetProperty("event").GetString() == "recovery");
+        var prom = await File.ReadAllTextAsync(textfile);
+        Assert.Contains("etcd_agent_spool_backlog 0", prom, StringComparison.Ordinal);
+        Assert.Contains("etcd_agent_failures_total{stage=\"upload\"}", prom, StringComparison.Ordinal);
     }
 
     public void Dispose() => _dir.Dispose();
@@ -119,7 +162,7 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
     private static bool UploadStarted(S3rverNode s3) =>
         Directory.Exists(s3.DataDir) && Directory.EnumerateFileSystemEntries(s3.DataDir, "*", SearchOption.AllDirectories).Count() > 1;
 
-    private string WriteConfig(S3rverNode s3, string schedule = "0 0 3 * * ?", string compression = "none")
+    private string WriteConfig(S3rverNode s3, string schedule = "0 0 3 * * ?", string compression = "none", string extra = "")
     {
         var path = _dir.File($"config-{s3.Port}.yaml");
         File.WriteAllText(path, $"""
@@ -135,6 +178,7 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
             schedule:
               backup: "{schedule}"
               stateDir: {_dir.File("state")}
+            {extra}
             """);
         return path;
     }
