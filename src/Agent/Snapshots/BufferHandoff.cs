@@ -65,7 +65,9 @@ internal sealed class BufferHandoff
         catch
         {
             // Unblock a producer waiting for room: it will fail its next write instead of hanging.
-            _channel.Writer.TryComplete(new OperationCanceledException("the encoder stopped"));
+            // Not an OperationCanceledException: channels rethrow those as they are, and the writer must see a
+            // ClosedException (which the spool tee knows how to survive), not a cancellation.
+            _channel.Writer.TryComplete(new IOException("the encoder stopped"));
             while (_channel.Reader.TryRead(out var left))
             {
                 _free.Add(left.Buffer);
@@ -109,6 +111,12 @@ internal sealed class BufferHandoff
         {
             _free.Add(item.Item1);
             throw new ClosedException(ex.InnerException ?? ex);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The reader side ended the channel with a cancellation of its own (verification failed).
+            _free.Add(item.Item1);
+            throw new ClosedException(ex);
         }
     }
 

@@ -89,6 +89,64 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task WatchdogPingsStopWhileTheLoopIsStuck()
+    {
+        // An "etcd" that accepts connections and never answers, with a long command timeout: the first tick hangs
+        // inside the loop, as a wedged call would. systemd must stop hearing WATCHDOG=1 so it can restart us.
+        using var blackhole = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        blackhole.Start();
+        var accepted = new List<TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    accepted.Add(await blackhole.AcceptTcpClientAsync());
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        var port = ((System.Net.IPEndPoint)blackhole.LocalEndpoint).Port;
+        var config = WriteConfig("stuck", new Uri($"http://127.0.0.1:{port}"), Directory.CreateDirectory(_dir.File("store-stuck")).FullName,
+            "*/2 * * * * ?", cluster: "stuck", commandTimeout: "1h");
+        var socketPath = _dir.File("stuck.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        using var agent = AgentProcess.Start(["run", "--config", config], new Dictionary<string, string?>
+        {
+            ["NOTIFY_SOCKET"] = socketPath,
+            ["WATCHDOG_USEC"] = "1000000",
+        });
+
+        var received = new List<(TimeSpan At, string Message)>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var buffer = new byte[4096];
+        while (watch.Elapsed < TimeSpan.FromSeconds(9))
+        {
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(9) - watch.Elapsed);
+            try
+            {
+                var n = await listener.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
+                received.Add((watch.Elapsed, Encoding.UTF8.GetString(buffer, 0, n)));
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        agent.Dispose();
+        accepted.ForEach(c => c.Dispose());
+        var pings = received.Where(r => r.Message == "WATCHDOG=1").Select(r => r.At).ToList();
+        Assert.NotEmpty(pings); // alive while waiting for the first tick
+        Assert.True(pings[^1] < TimeSpan.FromSeconds(6), $"pings continued while stuck: {string.Join(", ", pings)}\n{agent.Output}");
+        Assert.Contains("Watchdog ping withheld", agent.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunOnceMakesOneBackupAndExits()
     {
         var store = Directory.CreateDirectory(_dir.File("store-once")).FullName;
@@ -156,7 +214,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
 
     public void Dispose() => _dir.Dispose();
 
-    private string WriteConfig(string node, Uri endpoint, string store, string schedule, string cluster, string metrics = "off")
+    private string WriteConfig(string node, Uri endpoint, string store, string schedule, string cluster, string metrics = "off", string commandTimeout = "5s")
     {
         var path = _dir.File($"{cluster}-{node}.yaml");
         File.WriteAllText(path, $"""
@@ -164,6 +222,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
             node: {node}
             etcd:
               endpoints: [{endpoint.ToString().TrimEnd('/')}]
+              commandTimeout: {commandTimeout}
             store:
               type: local
               local:
