@@ -49,6 +49,31 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task PerNodeModeGivesEveryAgentItsOwnBackupPerTick()
+    {
+        var store = Directory.CreateDirectory(_dir.File("store-pernode")).FullName;
+        var agents = fixture.Cluster.Nodes.Select((node, i) => AgentProcess.Start(
+            ["run", "--config", WriteConfig($"pn{i}", node.ClientUrl, store, "*/4 * * * * ?", cluster: "pernode", mode: "perNode")])).ToList();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(7));
+            foreach (var agent in agents)
+            {
+                Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+            }
+        }
+        finally
+        {
+            agents.ForEach(a => a.Dispose());
+        }
+
+        var nodes = Directory.GetFiles(store, "manifest.json", SearchOption.AllDirectories)
+            .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("node").GetString())
+            .ToList();
+        Assert.Equal(["pn0", "pn1", "pn2"], nodes.Distinct().Order()); // no lock: every agent backed up its member
+    }
+
+    [Fact]
     public async Task NotifySocketSeesReadyStatusWatchdogAndStoppingInOrder()
     {
         var socketPath = _dir.File("notify.sock");
@@ -214,7 +239,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
 
     public void Dispose() => _dir.Dispose();
 
-    private string WriteConfig(string node, Uri endpoint, string store, string schedule, string cluster, string metrics = "off", string commandTimeout = "5s")
+    private string WriteConfig(string node, Uri endpoint, string store, string schedule, string cluster, string metrics = "off", string commandTimeout = "5s", string mode = "perCluster")
     {
         var path = _dir.File($"{cluster}-{node}.yaml");
         File.WriteAllText(path, $"""
@@ -232,6 +257,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
             schedule:
               backup: "{schedule}"
               leaderDelay: 1s
+              mode: {mode}
               stateDir: {_dir.File("state-" + node)}
             metrics:
               address: {metrics}
