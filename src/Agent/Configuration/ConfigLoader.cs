@@ -325,13 +325,7 @@ internal static partial class ConfigLoader
 
     private static RetentionOptions ReadRetention(ConfigSection s)
     {
-        var zoneName = s.String("timeZone");
-        var zone = TimeZoneInfo.Utc;
-        if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out zone))
-        {
-            s.Invalid("timeZone", $"\"{zoneName}\" is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
-            zone = TimeZoneInfo.Utc;
-        }
+        var zone = ReadTimeZone(s);
 
         var options = new RetentionOptions
         {
@@ -340,7 +334,7 @@ internal static partial class ConfigLoader
             Daily = s.Int("daily", 0, 100_000) ?? OptionsDefaults.Daily,
             Weekly = s.Int("weekly", 0, 100_000) ?? OptionsDefaults.Weekly,
             Monthly = s.Int("monthly", 0, 100_000) ?? OptionsDefaults.Monthly,
-            TimeZone = zone!,
+            TimeZone = zone,
             MaxDeleteFraction = s.Fraction("maxDeleteFraction") ?? OptionsDefaults.MaxDeleteFraction,
             OrphanGrace = s.Duration("orphanGrace", TimeSpan.FromMinutes(10), TimeSpan.FromDays(365)) ?? OptionsDefaults.OrphanGrace,
         };
@@ -350,13 +344,7 @@ internal static partial class ConfigLoader
 
     private static ScheduleOptions ReadSchedule(ConfigSection s)
     {
-        var zoneName = s.String("timeZone");
-        var zone = TimeZoneInfo.Utc;
-        if (zoneName is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out zone))
-        {
-            s.Invalid("timeZone", $"\"{zoneName}\" is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
-            zone = TimeZoneInfo.Utc;
-        }
+        var zone = ReadTimeZone(s);
 
         var backup = s.String("backup") ?? OptionsDefaults.BackupSchedule;
         var prune = s.String("prune");
@@ -369,7 +357,7 @@ internal static partial class ConfigLoader
 
             try
             {
-                Scheduling.CronSchedule.Parse(text, zone!);
+                Scheduling.CronSchedule.Parse(text, zone);
             }
             catch (FormatException ex)
             {
@@ -381,7 +369,7 @@ internal static partial class ConfigLoader
         {
             Backup = backup,
             Prune = prune,
-            TimeZone = zone!,
+            TimeZone = zone,
             Jitter = s.Duration("jitter", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? TimeSpan.Zero,
             PerNode = (s.OneOf("mode", "perCluster", "perNode") ?? "perCluster") == "perNode",
             LeaderDelay = s.Duration("leaderDelay", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? TimeSpan.FromSeconds(2),
@@ -402,6 +390,23 @@ internal static partial class ConfigLoader
 
         s.RejectUnknown();
         return url;
+    }
+
+    private static TimeZoneInfo ReadTimeZone(ConfigSection s)
+    {
+        var zoneName = s.String("timeZone");
+        if (zoneName is null)
+        {
+            return TimeZoneInfo.Utc;
+        }
+
+        if (TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out var zone))
+        {
+            return zone;
+        }
+
+        s.Invalid("timeZone", $"\"{zoneName}\" is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
+        return TimeZoneInfo.Utc;
     }
 
     private static string SafeHostName(Func<string, string?> environment)
