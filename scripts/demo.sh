@@ -81,6 +81,28 @@ echo
 echo "==> etcd-agent backup prune (keepLast: 2)"
 $agent backup prune --config "$work/config.yaml"
 echo
+echo "==> etcd-agent run: the daemon, with a backup every 3 s, for 10 s (SIGTERM ends it, exit 0)"
+metrics_port=$(scripts/free-port.sh)
+cat >> "$work/config.yaml" <<EOF
+schedule:
+  backup: "*/3 * * * * ?"
+  stateDir: ${work}/state
+metrics:
+  address: 127.0.0.1:${metrics_port}
+EOF
+$agent run --config "$work/config.yaml" &
+daemon=$!
+sleep 10
+echo "--- GET /metrics (excerpt)"
+curl -s "http://127.0.0.1:${metrics_port}/metrics" | grep -E '^etcd_agent_(last_backup_revision|backups_in_store|lock_holder_info|spool_backlog)' || true
+echo "--- GET /healthz"
+curl -s "http://127.0.0.1:${metrics_port}/healthz" || true
+kill -TERM "$daemon"
+wait "$daemon" && echo "daemon exited 0"
+echo
+echo "==> etcd-agent backup list (after the daemon; retention keeps 2)"
+$agent backup list --config "$work/config.yaml"
+echo
 echo "==> what is in the store"
 find "$work/store" -type f | sed "s|${work}/||" | sort
 echo

@@ -12,6 +12,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)            # CLI for codec interop tests; pulls in libzstd1
 [ -e /usr/lib/x86_64-linux-gnu/libzstd.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libzstd.so.1 ] || need+=(libzstd1)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+command -v curl >/dev/null 2>&1 || need+=(curl)               # the demo reads the daemon's /metrics
 for tool in "$@"; do
   case "$tool" in
     hyperfine) command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine) ;;

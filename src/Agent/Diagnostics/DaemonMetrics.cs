@@ -78,7 +78,7 @@ internal sealed class DaemonMetrics(TimeProvider time, string version)
             var age = time.GetUtcNow() - since;
             var limit = Interval * ticks;
             return age <= limit
-                ? (true, $"ok: last success {(_lastSuccess is null ? "none yet (started" : "")} {age.TotalSeconds:0}s ago{(_lastSuccess is null ? ")" : "")}")
+                ? (true, _lastSuccess is null ? $"ok: no backup yet (started {age.TotalSeconds:0}s ago)" : $"ok: last backup {age.TotalSeconds:0}s ago")
                 : (false, $"unhealthy: no successful backup for {age.TotalSeconds:0}s (limit {limit.TotalSeconds:0}s = {ticks} ticks)");
         }
     }
