@@ -204,13 +204,12 @@ internal static partial class ConfigLoader
 
     private static S3Options ReadS3(ConfigSection s, string? bucketFromFlag, string? prefixFromFlag)
     {
-        var bucket = bucketFromFlag ?? s.Require("bucket", "the bucket backups go to");
-        if (bucketFromFlag is null)
-        {
-            s.String("bucket");
-        }
-
-        var prefix = (prefixFromFlag ?? s.String("prefix") ?? string.Empty).Trim('/');
+        // The file's bucket and prefix are read even when --store overrides them, so they are not reported as
+        // unknown settings; the flag wins.
+        var fileBucket = bucketFromFlag is null ? s.Require("bucket", "the bucket backups go to") : s.String("bucket");
+        var bucket = bucketFromFlag ?? fileBucket!;
+        var filePrefix = s.String("prefix");
+        var prefix = (prefixFromFlag ?? filePrefix ?? string.Empty).Trim('/');
         Uri? endpoint = null;
         if (s.String("endpoint") is { } endpointText)
         {

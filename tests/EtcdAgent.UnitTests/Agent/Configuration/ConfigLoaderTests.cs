@@ -140,6 +140,16 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void StoreFlagOverridesTheFilesBucketAndPrefixWithoutCallingThemUnknown()
+    {
+        var path = Path.Combine(_dir, "config.yaml");
+        File.WriteAllText(path, "store:\n  type: s3\n  s3:\n    bucket: from-file\n    prefix: file-prefix\n    endpoint: http://127.0.0.1:9000\n");
+        var options = ConfigLoader.Load(path, _ => null, "s3://from-flag/flag-prefix");
+        Assert.Equal(("from-flag", "flag-prefix"), (options.Store.S3!.Bucket, options.Store.S3.Prefix));
+        Assert.Equal(new Uri("http://127.0.0.1:9000"), options.Store.S3.Endpoint); // the rest still comes from the file
+    }
+
+    [Fact]
     public void InvalidYamlSaysWhere()
     {
         var error = Assert.Throws<ConfigurationException>(() => Load("store:\n  type: [local\n"));
