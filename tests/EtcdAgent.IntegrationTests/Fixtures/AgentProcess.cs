@@ -78,6 +78,13 @@ public sealed class AgentProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGKILL, as a power cut or the OOM killer would end it mid-step.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
     public void Dispose()
     {
         if (_disposed)

@@ -1,0 +1,217 @@
+using System.CommandLine;
+using EtcdAgent.Configuration;
+using EtcdAgent.Etcd;
+using EtcdAgent.Manifests;
+using EtcdAgent.Protocol.Etcd;
+using EtcdAgent.Restore;
+using EtcdAgent.Restore.Topology;
+using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
+
+namespace EtcdAgent.Commands;
+
+/// <summary>
+/// <c>etcd-agent restore</c>: a guided, journaled, reversible restore of the local member. Flags and the wizard
+/// fill the same <see cref="RestoreRequest"/>; --resume and --rollback replay the journal of an interrupted one.
+/// </summary>
+internal static class RestoreCommand
+{
+    public static Command Create(CliContext context, ConnectionFlags connection, AgentFlags agent)
+    {
+        var f = new RestoreFlags();
+        var command = new Command("restore", """
+            Restore the local etcd member from a backup (or a snapshot file), safely and reversibly.
+            Interactive on a terminal; otherwise --snapshot latest|ID|PATH --yes (or --dry-run). For an HA cluster,
+            run it on every member with the command the first run prints (same snapshot, token and cluster).
+            """);
+        foreach (var option in f.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) => RunAsync(parse, context, connection, agent, f, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CliContext context, ConnectionFlags connection, AgentFlags agent,
+        RestoreFlags f, CancellationToken cancellationToken)
+    {
+        var output = context.Out;
+        try
+        {
+            var stateDir = parse.GetValue(f.StateDir) ?? TryLoad(parse, context, agent)?.Schedule.StateDir ?? OptionsDefaults.StateDir;
+            var shell = new ShellRunner(TimeSpan.FromMinutes(2));
+            var planner = new RestorePlanner(context.Time, context.Environment, shell);
+            var store = new JournalStore(stateDir);
+            var timeouts = new RestoreTimeouts(Duration(parse.GetValue(f.StopTimeout)!, "--stop-timeout"), Duration(parse.GetValue(f.HealthTimeout)!, "--health-timeout"));
+            var resume = parse.GetValue(f.Resume);
+            var rollback = parse.GetValue(f.Rollback);
+            if (resume || rollback)
+            {
+                RequireRoot();
+                using var held = store.Lock();
+                var journal = (resume ? store.Unfinished() : store.All().FirstOrDefault(j => j.State != JournalState.RolledBack))
+                              ?? throw new ConfigurationException(resume
+                                  ? $"no unfinished restore in {store.Root}: nothing to resume"
+                                  : $"no restore to roll back in {store.Root}");
+                var runner = new RestoreRunner(store, planner.TopologyFor(journal), Clients(parse, context, connection, journal.Member), output, context.Time, timeouts);
+                if (resume)
+                {
+                    output.WriteLine($"Resuming restore {journal.Id} (started {journal.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)");
+                    await runner.RunAsync(journal, cancellationToken).ConfigureAwait(false);
+                    Summary(output, journal);
+                }
+                else
+                {
+                    output.WriteLine($"Rolling back restore {journal.Id} ({journal.State})");
+                    await runner.RollbackAsync(journal, cancellationToken).ConfigureAwait(false);
+                    output.WriteLine($"Rolled back: the old member and manifests are where they were before restore {journal.Id}.");
+                }
+
+                return ExitCodes.Success;
+            }
+
+            var snapshotSpec = parse.GetValue(f.Snapshot)
+                               ?? throw new ConfigurationException("which backup? Pass --snapshot latest, a backup id from `etcd-agent backup list`, or a snapshot file (or run it on a terminal for the wizard)");
+            var request = f.Request(parse, snapshotSpec, stateDir);
+            using var lockHandle = request.DryRun ? null : store.Lock();
+            if (!request.DryRun && store.Unfinished() is { } unfinished)
+            {
+                throw new ConfigurationException(
+                    $"restore {unfinished.Id} (started {unfinished.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) did not finish: run `etcd-agent restore --resume` to finish it or `--rollback` to undo it first");
+            }
+
+            RestorePlan plan;
+            try
+            {
+                plan = await planner.PlanAsync(request, (id, work, token) => FetchAsync(parse, context, agent, id, work, token), cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException(ex.Message + " Nothing on this node was changed; choose another backup (etcd-agent backup list).", ex);
+            }
+
+            PlanText.Write(output, plan);
+            if (request.DryRun)
+            {
+                RestorePlanner.Discard(plan.Snapshot);
+                output.WriteLine("Dry run: nothing was changed.");
+                return ExitCodes.Success;
+            }
+
+            if (!parse.GetValue(f.Yes))
+            {
+                RestorePlanner.Discard(plan.Snapshot);
+                throw new ConfigurationException("this restore stops etcd and replaces its data: pass --yes to go ahead (or --dry-run to only see the plan)");
+            }
+
+            await ExecuteAsync(parse, context, connection, store, plan, planner, timeouts, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+#pragma warning disable CA1031 // Top of a verb: every failure becomes a message and an exit code.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return CommandFailure.Report(ex, context, settings: null);
+        }
+    }
+
+    /// <summary>Writes the journal and runs it; shared by the flags and the wizard.</summary>
+    internal static async Task ExecuteAsync(ParseResult parse, CliContext context, ConnectionFlags connection, JournalStore store,
+        RestorePlan plan, RestorePlanner planner, RestoreTimeouts timeouts, CancellationToken cancellationToken)
+    {
+        var journal = plan.Journal;
+        store.Save(journal);
+        context.Out.WriteLine($"Journal: {Path.Combine(store.WorkDir(journal.Id), "journal.json")} (restore --resume / --rollback use it)");
+        var runner = new RestoreRunner(store, planner.TopologyFor(journal), Clients(parse, context, connection, journal.Member), context.Out, context.Time, timeouts);
+        try
+        {
+            await runner.RunAsync(journal, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var step = journal.Steps.FirstOrDefault(s => s.Status == StepStatus.Started)?.Title ?? "?";
+            context.Error.WriteLine($"The restore stopped at: {step}");
+            context.Error.WriteLine("Fix the cause below, then `etcd-agent restore --resume`; or undo everything with `etcd-agent restore --rollback`.");
+            throw;
+        }
+
+        Summary(context.Out, journal);
+    }
+
+    private static void Summary(TextWriter output, RestoreJournal journal)
+    {
+        var dirs = new DataDirs(journal.Member, journal.Id);
+        output.WriteLine($"Restore {journal.Id} complete: member {journal.Member.Name} runs the backup's data at revision {journal.ExpectedRevision}.");
+        output.WriteLine($"  The old member is kept in {dirs.OldMember}; `etcd-agent restore --rollback` puts it back.");
+        output.WriteLine($"  Once the cluster is confirmed good, free the space: rm -rf {dirs.Work}{(dirs.WalWork is { } w ? " " + w : string.Empty)}");
+        output.WriteLine("Next:");
+        output.WriteLine("  - when every member is restored: restart kubelet on every control-plane node (systemctl restart kubelet),");
+        output.WriteLine("    then kube-controller-manager and kube-scheduler (move their manifests out and back) so no component keeps old watches;");
+        output.WriteLine("  - check: kubectl get nodes; kubectl get pods -A; etcd-agent endpoint health --endpoints ...;");
+        output.WriteLine("  - take a fresh backup: etcd-agent backup create.");
+    }
+
+    private static async Task<FetchedSnapshot> FetchAsync(ParseResult parse, CliContext context, AgentFlags agent, string id, string workDir, CancellationToken cancellationToken)
+    {
+        var options = agent.Load(parse, context);
+        using var store = StoreFactory.Create(options.Store, context.Loggers, context.Time);
+        var manifest = await BackupCatalog.FindAsync(store, options.Cluster, id, cancellationToken).ConfigureAwait(false);
+        var keyring = AgentFlags.Keyring(parse, agent, options);
+        Directory.CreateDirectory(workDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Path.Combine(workDir, "snapshot.db");
+        try
+        {
+            var free = new DriveInfo(workDir).AvailableFreeSpace;
+            if (free < manifest.Raw.Size)
+            {
+                throw new ConfigurationException($"{workDir} has {Output.ByteSize.Format(free)} free, the snapshot needs {Output.ByteSize.Format(manifest.Raw.Size)}: free space or pass --state-dir");
+            }
+
+            context.Out.WriteLine($"Fetching backup {manifest.Id} ({Output.ByteSize.Format(manifest.Stored.Size)} stored) and verifying it...");
+            using var progress = TerminalProgress.Create(context, manifest.Stored.Size);
+            var report = await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken)
+                .ConfigureAwait(false);
+            return new FetchedSnapshot(path, report.Sha256!, manifest.Raw.Size, report.Status!.Revision, report.Status.LiveKeys,
+                manifest.EtcdVersion, manifest.Id, manifest.CreatedAt, manifest.Members, InWorkDir: true);
+        }
+        catch
+        {
+            if (Directory.Exists(workDir) && !Directory.EnumerateFileSystemEntries(workDir).Any())
+            {
+                Directory.Delete(workDir);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Clients for the restored member: the operator's TLS flags, or on kubeadm the member's own CA and etcd's healthcheck client.</summary>
+    private static Func<IReadOnlyList<Uri>, EtcdClient> Clients(ParseResult parse, CliContext context, ConnectionFlags connection, MemberConfig member)
+    {
+        var settings = connection.Resolve(parse, context, TryLoad(parse, context, null)?.Etcd);
+        if (settings.CaFile is null && member.TrustedCaFile is { } ca && KubeadmDetection.Detect(Path.GetDirectoryName(ca)!) is { } kubeadm)
+        {
+            settings = settings with { CaFile = kubeadm.CaFile, CertFile = kubeadm.CertFile, KeyFile = kubeadm.KeyFile };
+        }
+
+        return endpoints => EtcdClientFactory.Create(settings with { Endpoints = endpoints }, context.Time, context.Loggers);
+    }
+
+    private static AgentOptions? TryLoad(ParseResult parse, CliContext context, AgentFlags? agent)
+    {
+        var path = (agent is null ? null : parse.GetValue(agent.Config)) ?? context.Environment("ETCD_AGENT_CONFIG") ?? OptionsDefaults.ConfigPath;
+        return File.Exists(path) ? ConfigLoader.Load(path, context.Environment, agent is null ? null : parse.GetValue(agent.Store)) : null;
+    }
+
+    private static void RequireRoot()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new ConfigurationException("restore --resume/--rollback must run as root (sudo): they stop etcd and move its data directory");
+        }
+    }
+
+    private static TimeSpan Duration(string text, string flag) =>
+        GoDuration.TryParse(text, out var value) && value > TimeSpan.Zero ? value : throw new ConfigurationException($"{flag} {text}: expected a duration such as 90s or 10m");
+}

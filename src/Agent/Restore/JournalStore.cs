@@ -1,0 +1,66 @@
+using EtcdAgent.Configuration;
+using EtcdAgent.Snapshots;
+
+namespace EtcdAgent.Restore;
+
+/// <summary>
+/// Journals under &lt;stateDir&gt;/restore/&lt;id&gt;/journal.json, and the lock that keeps two restores apart (an
+/// exclusive lock on &lt;stateDir&gt;/restore/lock, released by the kernel if the process dies).
+/// </summary>
+internal sealed class JournalStore(string stateDir)
+{
+    public string Root { get; } = Path.Combine(stateDir, "restore");
+
+    public string WorkDir(string id) => Path.Combine(Root, id);
+
+    /// <summary>Takes the restore lock, or explains who holds it.</summary>
+    public IDisposable Lock()
+    {
+        Directory.CreateDirectory(Root);
+        File.SetUnixFileMode(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            // FileShare.None is an flock(LOCK_EX | LOCK_NB) on Linux: held until the handle closes or the process dies.
+            return new FileStream(Path.Combine(Root, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new ConfigurationException(
+                $"another etcd-agent restore is running on this node (it holds {Path.Combine(Root, "lock")}): wait for it to finish, or stop it first ({ex.Message})");
+        }
+    }
+
+    public void Save(RestoreJournal journal)
+    {
+        var dir = WorkDir(journal.Id);
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "journal.json");
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        {
+            stream.Write(journal.ToJson());
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        DirectorySync.Fsync(dir);
+    }
+
+    /// <summary>Every journal, newest first.</summary>
+    public IReadOnlyList<RestoreJournal> All()
+    {
+        if (!Directory.Exists(Root))
+        {
+            return [];
+        }
+
+        return Directory.GetDirectories(Root)
+            .Select(d => Path.Combine(d, "journal.json"))
+            .Where(File.Exists)
+            .Select(p => RestoreJournal.Parse(File.ReadAllBytes(p), p))
+            .OrderByDescending(j => j.StartedAt)
+            .ToList();
+    }
+
+    public RestoreJournal? Unfinished() => All().FirstOrDefault(j => j.State == JournalState.InProgress);
+}

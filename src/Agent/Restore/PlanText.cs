@@ -1,0 +1,75 @@
+using System.Globalization;
+using EtcdAgent.Output;
+
+namespace EtcdAgent.Restore;
+
+/// <summary>The plan as an operator reads it before saying yes: what, where, how, and what the other members run.</summary>
+internal static class PlanText
+{
+    public static void Write(TextWriter output, RestorePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(plan);
+        var journal = plan.Journal;
+        var snapshot = plan.Snapshot;
+        var member = journal.Member;
+        output.WriteLine($"Restore plan {journal.Id}");
+        output.WriteLine($"  snapshot:       {snapshot.BackupId ?? snapshot.Path}" + (snapshot.CreatedAt is { } at ? $" (taken {at.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)" : string.Empty));
+        output.WriteLine($"                  revision {snapshot.Revision.ToString(CultureInfo.InvariantCulture)}, {snapshot.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, {ByteSize.Format(snapshot.Size)}, verified (sha256 {snapshot.Sha256})");
+        output.WriteLine($"  topology:       {plan.Topology.Kind} ({member.Source})");
+        output.WriteLine($"  member:         {member.Name}, data dir {member.DataDir}{(member.WalDir is { } wal ? ", WAL dir " + wal : string.Empty)}");
+        output.WriteLine($"                  peer URLs {string.Join(',', member.PeerUrls.Select(Restore.Topology.MemberConfig.Format))}, clients at {member.LocalClientUrl}");
+        output.WriteLine($"  initial cluster: {journal.InitialCluster}");
+        output.WriteLine($"  cluster token:  {journal.Token} (new for this restore; every member must use it)");
+        output.WriteLine($"  restore binary: {plan.Tool.Kind} {plan.Tool.Version} ({plan.Tool.Path}); revision bump {(journal.Bump > 0 ? journal.Bump.ToString(CultureInfo.InvariantCulture) + " with --mark-compacted" : "none")}");
+        if (!plan.HasOldMember)
+        {
+            output.WriteLine($"  note:           {member.DataDir} holds no member/ yet (a new node)");
+        }
+
+        foreach (var warning in plan.Warnings)
+        {
+            output.WriteLine($"  WARNING: {warning}");
+        }
+
+        output.WriteLine("Steps:");
+        for (var i = 0; i < journal.Steps.Count; i++)
+        {
+            output.WriteLine($"  {(i + 1).ToString(CultureInfo.InvariantCulture),2}. {journal.Steps[i].Title}");
+        }
+
+        var others = OtherMemberCommands(plan);
+        if (others.Count > 0)
+        {
+            output.WriteLine("Other members: stop etcd and kube-apiserver on EVERY node first; then, on each, run:");
+            foreach (var (name, command) in others)
+            {
+                output.WriteLine($"  {name}: {command}");
+            }
+
+            if (snapshot.BackupId is null)
+            {
+                output.WriteLine($"  (copy {snapshot.Path} to the same path on each node first)");
+            }
+        }
+    }
+
+    /// <summary>The exact command for each other member: same snapshot (pinned by sha256), same token and cluster.</summary>
+    public static IReadOnlyList<(string Name, string Command)> OtherMemberCommands(RestorePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var journal = plan.Journal;
+        var cluster = InitialCluster.Parse(journal.InitialCluster, "plan");
+        return cluster.Members
+            .Where(m => m.Key != journal.Member.Name)
+            .Select(m => (m.Key,
+                $"etcd-agent restore --snapshot {Quote(plan.Snapshot.BackupId ?? plan.Snapshot.Path)} --snapshot-sha256 {journal.SnapshotSha256} " +
+                $"--initial-cluster {Quote(journal.InitialCluster)} --initial-cluster-token {journal.Token} " +
+                $"--name {Quote(m.Key)} --initial-advertise-peer-urls {Quote(string.Join(',', m.Value))}" +
+                (journal.Bump > 0 ? $" --bump-revision {journal.Bump.ToString(CultureInfo.InvariantCulture)}" : " --bump-revision 0") + " --yes"))
+            .ToList();
+    }
+
+    private static string Quote(string value) =>
+        value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,@".Contains(c, StringComparison.Ordinal)) ? value : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
