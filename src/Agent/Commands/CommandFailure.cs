@@ -23,6 +23,7 @@ internal static class CommandFailure
     internal static (int Code, string Message) Describe(Exception ex, EtcdConnectionSettings? settings) => ex switch
     {
         ConfigurationException => (ExitCodes.Usage, ex.Message),
+        Restore.RestoreStepException => (ExitCodes.Failure, ex.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         RpcException rpc => DescribeRpc(rpc, settings),
         SnapshotException { Fault: SnapshotFault.Corrupt } => (ExitCodes.Corrupt, ex.Message),

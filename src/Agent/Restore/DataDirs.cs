@@ -59,7 +59,7 @@ internal sealed class DataDirs(MemberConfig member, string restoreId)
         {
             if (Directory.Exists(OldMember))
             {
-                throw new IOException(
+                throw new RestoreStepException(
                     $"{Member} exists again after it was moved aside to {OldMember}: something started etcd in between. Stop it, move {Member} away, and run restore --resume.");
             }
 
@@ -80,14 +80,14 @@ internal sealed class DataDirs(MemberConfig member, string restoreId)
         {
             if (Directory.Exists(Member))
             {
-                throw new IOException($"{Member} exists; the restored member cannot be put in place. Move it away and run restore --resume.");
+                throw new RestoreStepException($"{Member} exists; the restored member cannot be put in place. Move it away and run restore --resume.");
             }
 
             Directory.Move(stagedMember, Member);
         }
         else if (!Directory.Exists(Member))
         {
-            throw new IOException($"neither {stagedMember} nor {Member} exists: the restore output is gone. Run restore --rollback and start again.");
+            throw new RestoreStepException($"neither {stagedMember} nor {Member} exists: the restore output is gone. Run restore --rollback and start again.");
         }
 
         File.SetUnixFileMode(Member, OwnerOnly);
@@ -120,7 +120,7 @@ internal sealed class DataDirs(MemberConfig member, string restoreId)
         {
             if (Directory.Exists(Member))
             {
-                throw new IOException($"{Member} exists, so the old member in {OldMember} cannot be put back. Move {Member} away and run restore --rollback again.");
+                throw new RestoreStepException($"{Member} exists, so the old member in {OldMember} cannot be put back. Move {Member} away and run restore --rollback again.");
             }
 
             Directory.Move(OldMember, Member);
@@ -188,12 +188,12 @@ internal sealed class DataDirs(MemberConfig member, string restoreId)
     private static void Chown(string reference, string target)
     {
         using var process = Process.Start(new ProcessStartInfo("chown") { ArgumentList = { "-R", "--reference=" + reference, target }, RedirectStandardError = true })
-                            ?? throw new IOException("cannot run chown");
+                            ?? throw new RestoreStepException("cannot run chown");
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new IOException($"chown -R --reference={reference} {target} failed: {error.Trim()}");
+            throw new RestoreStepException($"chown -R --reference={reference} {target} failed: {error.Trim()}");
         }
     }
 }

@@ -44,7 +44,7 @@ internal sealed class HealthWait(Func<IReadOnlyList<Uri>, EtcdClient> clients, T
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new IOException(
+        throw new RestoreStepException(
             $"the restored member at {url} did not become healthy within {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s (last: {last}). " +
             "Look at etcd's log (journalctl -u etcd, or crictl logs on kubeadm), then run restore --resume to keep waiting or --rollback to undo.");
     }

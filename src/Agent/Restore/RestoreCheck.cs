@@ -1,5 +1,6 @@
 using System.Globalization;
 using EtcdAgent.Protocol.Etcd;
+using Etcdserverpb;
 
 namespace EtcdAgent.Restore;
 
@@ -8,7 +9,7 @@ namespace EtcdAgent.Restore;
 /// equals the snapshot's, and its revision equals the snapshot's plus any bump. Restore rewrites membership and
 /// consistent_index, so hashes cannot be compared. When every member of the initial cluster runs, all must agree.
 /// </summary>
-internal sealed class RestoreCheck(Func<IReadOnlyList<Uri>, EtcdClient> clients, TextWriter output)
+internal sealed class RestoreCheck(Func<IReadOnlyList<Uri>, EtcdClient> clients, TextWriter output, TimeProvider time)
 {
     public async Task RunAsync(RestoreJournal journal, CancellationToken cancellationToken)
     {
@@ -33,8 +34,21 @@ internal sealed class RestoreCheck(Func<IReadOnlyList<Uri>, EtcdClient> clients,
             return;
         }
 
-        var members = (await client.MemberListAsync(cancellationToken).ConfigureAwait(false)).Members;
-        var running = members.Where(m => m.ClientURLs.Count > 0).ToList();
+        // Members restored at nearly the same time: give the others a minute to publish themselves, so that one
+        // of the invocations sees them all and checks the whole cluster.
+        var running = new List<Member>();
+        for (var attempt = 0; attempt < 120; attempt++)
+        {
+            var members = (await client.MemberListAsync(cancellationToken).ConfigureAwait(false)).Members;
+            running = members.Where(m => m.ClientURLs.Count > 0).ToList();
+            if (running.Count >= expected)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
+        }
+
         if (running.Count < expected)
         {
             output.WriteLine($"    {running.Count.ToString(CultureInfo.InvariantCulture)} of {expected.ToString(CultureInfo.InvariantCulture)} members run; the last member's restore checks the whole cluster");
@@ -45,7 +59,8 @@ internal sealed class RestoreCheck(Func<IReadOnlyList<Uri>, EtcdClient> clients,
         foreach (var member in running)
         {
             var endpoint = new Uri(member.ClientURLs[0]);
-            var memberStatus = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            using var memberClient = clients([endpoint]);
+            var memberStatus = await memberClient.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
             revisions.Add($"{member.Name}={memberStatus.Header.Revision.ToString(CultureInfo.InvariantCulture)}");
             if (memberStatus.Header.Revision != journal.ExpectedRevision)
             {

@@ -131,7 +131,7 @@ internal sealed class RestoreRunner(
                 await new HealthWait(clients, output, time).WaitAsync(journal, timeouts.Health, cancellationToken).ConfigureAwait(false);
                 break;
             case RestoreSteps.Check:
-                await new RestoreCheck(clients, output).RunAsync(journal, cancellationToken).ConfigureAwait(false);
+                await new RestoreCheck(clients, output, time).RunAsync(journal, cancellationToken).ConfigureAwait(false);
                 break;
             case RestoreSteps.StartApiServer:
                 await topology.StartApiServerAsync(cancellationToken).ConfigureAwait(false);
@@ -146,7 +146,7 @@ internal sealed class RestoreRunner(
         var open = await PortProbe.WaitAllClosedAsync(member.PortsToGate, timeouts.Stop, time, cancellationToken).ConfigureAwait(false);
         if (open is not null)
         {
-            throw new IOException(
+            throw new RestoreStepException(
                 $"etcd still answers on {open} {timeouts.Stop.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s after it was told to stop ({topology.StopText}). Stop it, then run restore --resume (or --rollback).");
         }
     }

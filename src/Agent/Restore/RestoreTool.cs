@@ -80,7 +80,7 @@ internal sealed partial record RestoreTool(string Path, string Kind, Version Ver
         var result = await RunAsync(Path, arguments, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
-            throw new IOException($"{Kind} snapshot restore failed (exit {result.ExitCode}): {result.Output.Trim()}");
+            throw new RestoreStepException($"{Kind} snapshot restore failed (exit {result.ExitCode}): {result.Output.Trim()}");
         }
     }
 
@@ -99,7 +99,7 @@ internal sealed partial record RestoreTool(string Path, string Kind, Version Ver
 
         // etcdctl 3.4 speaks v3 by default, but an operator's ETCDCTL_API=2 would turn restore into a v2 command.
         psi.Environment["ETCDCTL_API"] = "3";
-        using var process = Process.Start(psi) ?? throw new IOException($"cannot start {path}");
+        using var process = Process.Start(psi) ?? throw new RestoreStepException($"cannot start {path}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,7 @@ internal static class StartGate
         {
             if (await PortProbe.IsOpenAsync(url, cancellationToken).ConfigureAwait(false))
             {
-                throw new IOException($"something answers on {url} again: the old etcd was restarted after it was stopped. Stop it and run restore --resume.");
+                throw new RestoreStepException($"something answers on {url} again: the old etcd was restarted after it was stopped. Stop it and run restore --resume.");
             }
         }
 
@@ -68,7 +68,7 @@ internal static class StartGate
             return;
         }
 
-        throw new IOException(
+        throw new RestoreStepException(
             $"refusing to start the restored member: {text}. Stop every old etcd member (and every kube-apiserver) first, then run restore --resume. " +
             "(--force-start overrides this check; use it only when that member is known to be fenced off.)");
     }

@@ -108,12 +108,12 @@ internal sealed class KubeadmTopology : IRestoreTopology
         {
             return optional
                 ? Task.CompletedTask
-                : throw new IOException($"{file} is in neither {from} nor {to}: it was moved by someone else; put it back into the manifests folder and run restore --resume");
+                : throw new RestoreStepException($"{file} is in neither {from} nor {to}: it was moved by someone else; put it back into the manifests folder and run restore --resume");
         }
 
         if (File.Exists(target))
         {
-            throw new IOException($"{file} exists in both {from} and {to}: compare them, keep one, and run restore --resume");
+            throw new RestoreStepException($"{file} exists in both {from} and {to}: compare them, keep one, and run restore --resume");
         }
 
         Directory.CreateDirectory(to);

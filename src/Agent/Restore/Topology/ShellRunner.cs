@@ -19,7 +19,7 @@ internal sealed class ShellRunner(TimeSpan timeout)
         };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(command);
-        using var process = Process.Start(psi) ?? throw new IOException($"cannot run /bin/sh to {what}");
+        using var process = Process.Start(psi) ?? throw new RestoreStepException($"cannot run /bin/sh to {what}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -31,13 +31,13 @@ internal sealed class ShellRunner(TimeSpan timeout)
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             process.Kill(entireProcessTree: true);
-            throw new IOException($"'{command}' (to {what}) did not finish within {timeout.TotalSeconds:0} s");
+            throw new RestoreStepException($"'{command}' (to {what}) did not finish within {timeout.TotalSeconds:0} s");
         }
 
         if (process.ExitCode != 0)
         {
             var output = ((await stderr.ConfigureAwait(false)) + (await stdout.ConfigureAwait(false))).Trim();
-            throw new IOException($"'{command}' (to {what}) exited with {process.ExitCode}: {Tail(output)}");
+            throw new RestoreStepException($"'{command}' (to {what}) exited with {process.ExitCode}: {Tail(output)}");
         }
     }
 
