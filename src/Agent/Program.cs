@@ -16,5 +16,6 @@ var context = new CliContext
     Environment = Environment.GetEnvironmentVariable,
     Time = TimeProvider.System,
     Loggers = loggers,
+    Terminal = Console.IsInputRedirected || Console.IsOutputRedirected ? null : Spectre.Console.AnsiConsole.Console,
 };
 return await CliApp.RunAsync(args, context).ConfigureAwait(false);

@@ -15,6 +15,9 @@ internal sealed record CliContext
 
     public required ILoggerFactory Loggers { get; init; }
 
+    /// <summary>The interactive terminal (stdin and stdout both a tty), or null: prompts are only ever asked here.</summary>
+    public Spectre.Console.IAnsiConsole? Terminal { get; init; }
+
     /// <summary>Where kubeadm keeps etcd's PKI; overridable (ETCD_AGENT_KUBEADM_PKI_DIR) for tests.</summary>
     public string KubeadmPkiDir => Environment("ETCD_AGENT_KUBEADM_PKI_DIR") ?? Etcd.KubeadmDetection.DefaultPkiDir;
 }

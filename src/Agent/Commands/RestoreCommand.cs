@@ -71,8 +71,15 @@ internal static class RestoreCommand
                 return ExitCodes.Success;
             }
 
-            var snapshotSpec = parse.GetValue(f.Snapshot)
-                               ?? throw new ConfigurationException("which backup? Pass --snapshot latest, a backup id from `etcd-agent backup list`, or a snapshot file (or run it on a terminal for the wizard)");
+            var terminal = parse.GetValue(f.Yes) ? null : context.Terminal;
+            var snapshotSpec = parse.GetValue(f.Snapshot);
+            if (snapshotSpec is null)
+            {
+                snapshotSpec = terminal is null
+                    ? throw new ConfigurationException("which backup? Pass --snapshot latest, a backup id from `etcd-agent backup list`, or a snapshot file (or run it on a terminal for the wizard)")
+                    : await RestoreWizard.ChooseSnapshotAsync(terminal, () => TryLoadStore(parse, context, agent), context, cancellationToken).ConfigureAwait(false);
+            }
+
             var request = f.Request(parse, snapshotSpec, stateDir);
             using var lockHandle = request.DryRun ? null : store.Lock();
             if (!request.DryRun && store.Unfinished() is { } unfinished)
@@ -84,7 +91,7 @@ internal static class RestoreCommand
             RestorePlan plan;
             try
             {
-                plan = await planner.PlanAsync(request, (id, work, token) => FetchAsync(parse, context, agent, id, work, token), cancellationToken).ConfigureAwait(false);
+                plan = await planner.PlanAsync(request, (id, work, token) => FetchAsync(parse, context, agent, id, work, terminal, token), cancellationToken).ConfigureAwait(false);
             }
             catch (InvalidDataException ex)
             {
@@ -101,8 +108,18 @@ internal static class RestoreCommand
 
             if (!parse.GetValue(f.Yes))
             {
-                RestorePlanner.Discard(plan.Snapshot);
-                throw new ConfigurationException("this restore stops etcd and replaces its data: pass --yes to go ahead (or --dry-run to only see the plan)");
+                if (terminal is null)
+                {
+                    RestorePlanner.Discard(plan.Snapshot);
+                    throw new ConfigurationException("this restore stops etcd and replaces its data: pass --yes to go ahead (or --dry-run to only see the plan)");
+                }
+
+                if (!RestoreWizard.Confirm(terminal, plan))
+                {
+                    RestorePlanner.Discard(plan.Snapshot);
+                    output.WriteLine("Cancelled: nothing was changed.");
+                    return ExitCodes.Failure;
+                }
             }
 
             await ExecuteAsync(parse, context, connection, store, plan, planner, timeouts, cancellationToken).ConfigureAwait(false);
@@ -152,7 +169,8 @@ internal static class RestoreCommand
         output.WriteLine("  - take a fresh backup: etcd-agent backup create.");
     }
 
-    private static async Task<FetchedSnapshot> FetchAsync(ParseResult parse, CliContext context, AgentFlags agent, string id, string workDir, CancellationToken cancellationToken)
+    private static async Task<FetchedSnapshot> FetchAsync(ParseResult parse, CliContext context, AgentFlags agent, string id, string workDir,
+        Spectre.Console.IAnsiConsole? terminal, CancellationToken cancellationToken)
     {
         var options = agent.Load(parse, context);
         using var store = StoreFactory.Create(options.Store, context.Loggers, context.Time);
@@ -169,9 +187,24 @@ internal static class RestoreCommand
             }
 
             context.Out.WriteLine($"Fetching backup {manifest.Id} ({Output.ByteSize.Format(manifest.Stored.Size)} stored) and verifying it...");
-            using var progress = TerminalProgress.Create(context, manifest.Stored.Size);
-            var report = await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken)
-                .ConfigureAwait(false);
+            Verification.VerificationReport report;
+            if (terminal is not null)
+            {
+                // A progress bar on the terminal: download, decryption and decompression are one stream.
+                report = await Spectre.Console.AnsiConsoleExtensions.Progress(terminal).StartAsync(async progressContext =>
+                {
+                    var bar = progressContext.AddTask("download, decode, verify", maxValue: manifest.Stored.Size);
+                    return await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize,
+                        new Progress<long>(done => bar.Value = done), cancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            }
+            else
+            {
+                using var progress = TerminalProgress.Create(context, manifest.Stored.Size);
+                report = await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+
             return new FetchedSnapshot(path, report.Sha256!, manifest.Raw.Size, report.Status!.Revision, report.Status.LiveKeys,
                 manifest.EtcdVersion, manifest.Id, manifest.CreatedAt, manifest.Members, InWorkDir: true);
         }
@@ -196,6 +229,13 @@ internal static class RestoreCommand
         }
 
         return endpoints => EtcdClientFactory.Create(settings with { Endpoints = endpoints }, context.Time, context.Loggers);
+    }
+
+    /// <summary>The configuration for listing the store, or null when there is neither a file nor --store.</summary>
+    private static AgentOptions? TryLoadStore(ParseResult parse, CliContext context, AgentFlags agent)
+    {
+        var hasConfig = parse.GetValue(agent.Config) is not null || context.Environment("ETCD_AGENT_CONFIG") is not null || File.Exists(OptionsDefaults.ConfigPath);
+        return hasConfig || parse.GetValue(agent.Store) is not null ? agent.Load(parse, context) : null;
     }
 
     private static AgentOptions? TryLoad(ParseResult parse, CliContext context, AgentFlags? agent)
