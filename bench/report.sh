@@ -124,6 +124,42 @@ goals are not met yet on this machine; scaling at 2× the DB size is not measure
 BACKUP
 fi
 
+if [ -f "$out/restore-results.psv" ]; then
+  IFS='|' read -r size pairs am mm ratio own tree em erss stored keys phases mphases load_before load_after < "$out/restore-results.psv"
+  read -r p_fetch p_restore p_stop p_swap p_start p_check <<< "$phases"
+  read -r m_fetch m_restore m_stop m_start <<< "$mphases"
+  cat <<RESTORE
+
+## restore
+
+\`etcd-agent restore --snapshot latest --topology explicit ... --yes\` of a backup of the same ~1 GiB Kubernetes-like
+database that \`backup create\` put into s3rver on this machine (zstd -1, encryption **off**, so that the manual way can
+read the same object), replacing the data of a running throwaway member (stop and start commands: a pid file and
+\`setsid etcd ... &\`), against (b) the manual way: \`curl --aws-sigv4\` of the same object piped into \`zstd -d\`,
+\`etcdctl snapshot restore\` into a fresh dir, stop etcd (wait for its exit), swap the member dirs, start etcd, poll
+\`etcdctl endpoint health\` every 0.1 s. ${pairs} alternating rounds, wall clock of the whole command, medians and the median
+pairwise ratio. Goals: (a)/(b) ≤ 1.1, the agent's own peak RSS ≤ 128 MB. Load average (2 cores; other work ran on
+the machine at the same time): ${load_before} before, ${load_after} after.
+
+| operation | median | ratio | peak RSS |
+|---|---|---|---|
+| (a) \`etcd-agent restore\` ($((size / 1048576)) MiB db, $((stored / 1048576)) MiB stored, ${keys} keys) | ${am} s | (a)/(b) = ${ratio}× | $((own / 1024)) MiB agent alone; $((tree / 1024)) MiB incl. its etcdctl child |
+| (b) curl \\| zstd -d + \`etcdctl snapshot restore\` + stop, swap, start, health | ${mm} s | | |
+| \`etcdctl snapshot restore\` alone (inside b) | ${em} s | | $((erss / 1024)) MiB |
+
+Medians per phase, from the agent's output stamped as it ran — (a): fetch + decode + verify (sha256 of the stored
+and the plain bytes, etcd's trailer, bbolt structure) ${p_fetch} s, \`etcdctl snapshot restore\` into the staging dir
+${p_restore} s, stop until the ports are closed ${p_stop} s, move aside + install + start gate ${p_swap} s, start until
+healthy ${p_start} s, key count/revision check ${p_check} s; (b): curl | zstd -d ${m_fetch} s, etcdctl restore
+${m_restore} s, stop ${m_stop} s, swap + start until healthy ${m_start} s.
+
+Which RSS is which: \`/usr/bin/time\` reports for a command the peak of the process and of the children it waited
+for (wait4 rusage), and the agent waits for \`etcdctl snapshot restore\`, which maps the whole snapshot — so the
+"incl. its etcdctl child" number is etcdctl's. The agent's own peak is its VmHWM from /proc, sampled every 50 ms
+while it runs (a high-water mark, so only growth in its last 50 ms could be missed).
+RESTORE
+fi
+
 if [ -f "$out/daemon-results.psv" ]; then
   IFS='|' read -r duration _ _ _ _ _ < "$out/daemon-results.psv"
   cat <<DAEMON
@@ -155,5 +191,5 @@ fi
 
 cat <<'TAIL'
 
-Benchmarks of later issues (backup, restore, drills) are added to bench/ and to this report.
+Benchmarks of later issues (drills) are added to bench/ and to this report.
 TAIL

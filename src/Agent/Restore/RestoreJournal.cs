@@ -47,8 +47,9 @@ internal sealed record RestoreJournal
 
     public required List<JournalStep> Steps { get; init; }
 
+    /// <summary>etcd starts an empty keyspace at revision 1, so a snapshot of one (status revision 0) comes back at 1.</summary>
     [JsonIgnore]
-    public long ExpectedRevision => SnapshotRevision + Bump;
+    public long ExpectedRevision => Math.Max(SnapshotRevision, 1) + Bump;
 
     public JournalStep Step(string name) => Steps.First(s => s.Name == name);
 
