@@ -146,6 +146,12 @@ the machine at the same time): ${load_before} before, ${load_after} after.
 | (a) \`etcd-agent restore\` ($((size / 1048576)) MiB db, $((stored / 1048576)) MiB stored, ${keys} keys) | ${am} s | (a)/(b) = ${ratio}× | $((own / 1024)) MiB agent alone; $((tree / 1024)) MiB incl. its etcdctl child |
 | (b) curl \\| zstd -d + \`etcdctl snapshot restore\` + stop, swap, start, health | ${mm} s | | |
 | \`etcdctl snapshot restore\` alone (inside b) | ${em} s | | $((erss / 1024)) MiB |
+RESTORE
+  if [ -f "$out/restore-agent.txt" ] && [ -f "$out/restore-manual.txt" ]; then
+    echo
+    echo "Rounds, (a) / (b): $(paste -d' ' "$out/restore-agent.txt" "$out/restore-manual.txt" | awk '{printf "%s%s / %s s", (NR > 1 ? "; " : ""), $1, $4}')."
+  fi
+  cat <<RESTORE
 
 Medians per phase, from the agent's output stamped as it ran — (a): fetch + decode + verify (sha256 of the stored
 and the plain bytes, etcd's trailer, bbolt structure) ${p_fetch} s, \`etcdctl snapshot restore\` into the staging dir

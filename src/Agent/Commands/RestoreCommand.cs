@@ -46,9 +46,13 @@ internal static class RestoreCommand
             var timeouts = new RestoreTimeouts(Duration(parse.GetValue(f.StopTimeout)!, "--stop-timeout"), Duration(parse.GetValue(f.HealthTimeout)!, "--health-timeout"));
             var resume = parse.GetValue(f.Resume);
             var rollback = parse.GetValue(f.Rollback);
-            if (resume || rollback)
+            if (!parse.GetValue(f.DryRun) || resume || rollback)
             {
                 RequireRoot();
+            }
+
+            if (resume || rollback)
+            {
                 using var held = store.Lock();
                 var journal = (resume ? store.Unfinished() : store.All().FirstOrDefault(j => j.State != JournalState.RolledBack))
                               ?? throw new ConfigurationException(resume
@@ -248,7 +252,8 @@ internal static class RestoreCommand
     {
         if (!Environment.IsPrivilegedProcess)
         {
-            throw new ConfigurationException("restore --resume/--rollback must run as root (sudo): they stop etcd and move its data directory");
+            throw new ConfigurationException(
+                "restore must run as root: it stops etcd, moves its data directory and writes files owned by etcd's user. Run it with sudo (or --dry-run to only see the plan).");
         }
     }
 

@@ -25,12 +25,6 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(fetchBackup);
-        if (!request.DryRun && !Environment.IsPrivilegedProcess)
-        {
-            throw new ConfigurationException(
-                "restore must run as root: it stops etcd, moves its data directory and writes files owned by etcd's user. Run it with sudo (or --dry-run to see the plan).");
-        }
-
         var id = NewId(time.GetUtcNow());
         var topology = DetectTopology(request, id);
         var member = topology.Member;
