@@ -123,7 +123,10 @@ YAML
 "$agent" backup create --config "$work/config.yaml" >"$work/backup.txt" 2>&1 || { cat "$work/backup.txt" >&2; exit 1; }
 rm -rf "$work/spool"
 object=$(cd "$work/s3/bench" && find . -name 'snapshot.db*._S3rver_object' | sed 's|^\./||; s|\._S3rver_object$||')
-[ "$(printf '%s\n' "$object" | wc -l)" -eq 1 ] && [ -n "$object" ] || { echo "expected one stored snapshot object, got: $object" >&2; exit 1; }
+if [ -z "$object" ] || [ "$(printf '%s\n' "$object" | wc -l)" -ne 1 ]; then
+  echo "expected one stored snapshot object, got: $object" >&2
+  exit 1
+fi
 case "$object" in *.zst) ;; *) echo "expected a zstd object without encryption, got $object" >&2; exit 1 ;; esac
 stored=$(stat -c %s "$work/s3/bench/${object}._S3rver_object")
 echo "backup: $object ($stored bytes stored, db $size bytes)"

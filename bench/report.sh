@@ -163,6 +163,17 @@ Which RSS is which: \`/usr/bin/time\` reports for a command the peak of the proc
 for (wait4 rusage), and the agent waits for \`etcdctl snapshot restore\`, which maps the whole snapshot — so the
 "incl. its etcdctl child" number is etcdctl's. The agent's own peak is its VmHWM from /proc, sampled every 50 ms
 while it runs (a high-water mark, so only growth in its last 50 ms could be missed).
+
+Where it goes (runs of 2026-11-23 on this machine with load averages of 5–14 from builds and tests running beside it,
+so single rounds scatter by ±40%; a second 3-round run gave 1.78, two single pairs 1.92 and 1.09): the fetch is
+sequential — download, zstd, two sha256 passes over the plain bytes (one for the manifest's hash, one for etcd's
+trailer), the write and a durable fsync of the 1 GB scratch file, then the bbolt structure and content walk —
+7.7–9.5 s (15.6 s in the most loaded round) against 2.0–3.7 s for curl | zstd -d into the page cache.
+\`etcdctl snapshot restore\` run by the agent took 10–21 s against 7.4–20 s run by hand in the same rounds; in one
+monitored round it used 8.6 s of CPU under the agent against 6.5 s by hand, nearly all of the difference system time,
+and in another the input was fully in the page cache both times (fincore), so the cause is not known yet. Stop, move
+and start gate take under 0.3 s; start until healthy is etcd rebuilding its index, about the same both ways (the
+agent polls every 0.5 s, the manual way every 0.1 s).
 RESTORE
 fi
 

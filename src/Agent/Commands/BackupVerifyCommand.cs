@@ -23,7 +23,7 @@ internal static class BackupVerifyCommand
             var temp = Path.Combine(options.Backup.SpoolDir, $"verify-{manifest.Id}-{Environment.ProcessId}.db");
             try
             {
-                var report = await BackupFetcher.FetchAsync(store, manifest, keyring, temp, overwrite: true, options.Backup.MaxSnapshotSize, null, ct)
+                var report = await BackupFetcher.FetchAsync(store, manifest, keyring, temp, overwrite: true, options.Backup.MaxSnapshotSize, null, ct, durable: false)
                     .ConfigureAwait(false);
                 context.Out.WriteLine($"Backup {manifest.Id} is intact: revision {report.Status!.Revision.ToString(CultureInfo.InvariantCulture)}, " +
                                       $"{report.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, hash {report.Status.Hash.ToString("x8", CultureInfo.InvariantCulture)}");

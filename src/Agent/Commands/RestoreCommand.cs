@@ -199,13 +199,15 @@ internal static class RestoreCommand
                 {
                     var bar = progressContext.AddTask("download, decode, verify", maxValue: manifest.Stored.Size);
                     return await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize,
-                        new Progress<long>(done => bar.Value = done), cancellationToken).ConfigureAwait(false);
+                        new Progress<long>(done => bar.Value = done), cancellationToken, durable: false).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             }
             else
             {
                 using var progress = TerminalProgress.Create(context, manifest.Stored.Size);
-                report = await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken)
+                                // Not fsynced: a scratch copy used minutes later; etcd's restore binary checks its sha256 trailer again,
+                // so a copy damaged by a crash in between is refused, never restored.
+                report = await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken, durable: false)
                     .ConfigureAwait(false);
             }
 

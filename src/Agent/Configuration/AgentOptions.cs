@@ -22,6 +22,8 @@ internal sealed record AgentOptions
 
     public ScheduleOptions Schedule { get; init; } = new();
 
+    public DrillOptions Drill { get; init; } = new();
+
     /// <summary>host:port of the Prometheus/health endpoint of `run`; null turns it off.</summary>
     public string? MetricsAddress { get; init; } = OptionsDefaults.MetricsAddress;
 
@@ -191,6 +193,9 @@ internal sealed record ScheduleOptions
     /// <summary>Prune schedule; null prunes after every backup this agent made.</summary>
     public string? Prune { get; init; }
 
+    /// <summary>Restore drill schedule (daily by default); null when drills are off.</summary>
+    public string? Drill { get; init; } = OptionsDefaults.DrillSchedule;
+
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
 
     /// <summary>Random delay added to each tick (spreads load; the fire time used for deduplication is unchanged).</summary>
@@ -206,6 +211,25 @@ internal sealed record ScheduleOptions
     public string StateDir { get; init; } = OptionsDefaults.StateDir;
 }
 
+/// <summary>How restore drills run (etcd-agent drill, and the daemon's drill schedule).</summary>
+internal sealed record DrillOptions
+{
+    /// <summary>The etcd binary for the throwaway member; null looks for etcd on PATH (none: verify-only).</summary>
+    public string? EtcdBinary { get; init; }
+
+    /// <summary>etcdutl/etcdctl; null looks on PATH.</summary>
+    public string? RestoreBinary { get; init; }
+
+    /// <summary>Where the drill fetches and restores (needs three times the snapshot's size free).</summary>
+    public string? WorkDir { get; init; }
+
+    /// <summary>The whole drill's time limit.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How many keys are read back and compared with the file.</summary>
+    public int SampleKeys { get; init; } = 32;
+}
+
 /// <summary>Defaults, named once.</summary>
 internal static class OptionsDefaults
 {
@@ -215,6 +239,7 @@ internal static class OptionsDefaults
     public const int SpoolMaxCount = 3;
     public const string MetricsAddress = "127.0.0.1:9479";
     public const string BackupSchedule = "0 * * * *";
+    public const string DrillSchedule = "30 4 * * *";
     public const long PartSize = 16L << 20;
     public const int PartsInFlight = 2;
     public const long MaxSnapshotSize = 64L << 30;

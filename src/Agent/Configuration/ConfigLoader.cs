@@ -95,6 +95,7 @@ internal static partial class ConfigLoader
             Backup = ReadBackup(root.Section("backup")),
             Retention = ReadRetention(root.Section("retention")),
             Schedule = ReadSchedule(root.Section("schedule")),
+            Drill = ReadDrill(root.Section("drill")),
         };
         var metrics = root.Section("metrics");
         var address = metrics.String("address") ?? OptionsDefaults.MetricsAddress;
@@ -347,7 +348,8 @@ internal static partial class ConfigLoader
 
         var backup = s.String("backup") ?? OptionsDefaults.BackupSchedule;
         var prune = s.String("prune");
-        foreach (var (key, text) in new[] { ("backup", (string?)backup), ("prune", prune) })
+        var drill = s.String("drill") ?? OptionsDefaults.DrillSchedule;
+        foreach (var (key, text) in new[] { ("backup", (string?)backup), ("prune", prune), ("drill", drill is "off" ? null : drill) })
         {
             if (text is null)
             {
@@ -368,11 +370,26 @@ internal static partial class ConfigLoader
         {
             Backup = backup,
             Prune = prune,
+            Drill = drill is "off" ? null : drill,
             TimeZone = zone,
             Jitter = s.Duration("jitter", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? TimeSpan.Zero,
             PerNode = (s.OneOf("mode", "perCluster", "perNode") ?? "perCluster") == "perNode",
             LeaderDelay = s.Duration("leaderDelay", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? TimeSpan.FromSeconds(2),
             StateDir = s.String("stateDir") ?? OptionsDefaults.StateDir,
+        };
+        s.RejectUnknown();
+        return options;
+    }
+
+    private static DrillOptions ReadDrill(ConfigSection s)
+    {
+        var options = new DrillOptions
+        {
+            EtcdBinary = s.String("etcdBinary"),
+            RestoreBinary = s.String("restoreBinary"),
+            WorkDir = s.String("workDir"),
+            Timeout = s.Duration("timeout", TimeSpan.FromMinutes(1), TimeSpan.FromHours(12)) ?? TimeSpan.FromMinutes(15),
+            SampleKeys = s.Int("sampleKeys", 0, 10_000) ?? 32,
         };
         s.RejectUnknown();
         return options;

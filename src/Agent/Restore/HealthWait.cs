@@ -41,7 +41,7 @@ internal sealed class HealthWait(Func<IReadOnlyList<Uri>, EtcdClient> clients, T
                 last = ex.Detail;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken).ConfigureAwait(false);
         }
 
         throw new RestoreStepException(

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Manifests;
@@ -17,7 +16,8 @@ internal static class BackupFetcher
 {
     /// <summary>Fetches, decodes and proves one backup into <c>outPath</c> (0600, atomic); the progress callback gets stored bytes read.</summary>
     public static async Task<VerificationReport> FetchAsync(IObjectStore store, BackupManifest manifest, Keyring keyring,
-        string outPath, bool overwrite, long maxSnapshotBytes, IProgress<long>? progress, CancellationToken cancellationToken)
+        string outPath, bool overwrite, long maxSnapshotBytes, IProgress<long>? progress, CancellationToken cancellationToken,
+        bool durable = true)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         if (manifest.Codecs.KeyId is { } keyId && !keyring.Contains(keyId))
@@ -35,13 +35,11 @@ internal static class BackupFetcher
             var decoded = await ObjectDecoder.OpenAsync(stored, keyring, maxSnapshotBytes, cancellationToken).ConfigureAwait(false);
             var plain = decoded.Plain;
             await using var plainScope = plain.ConfigureAwait(false);
-            using var raw = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             using var trailer = new Sha256Trailer();
             var buffer = new byte[1 << 20];
             int n;
             while ((n = await plain.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                raw.AppendData(buffer, 0, n);
                 trailer.Append(buffer.AsSpan(0, n));
                 await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 progress?.Report(stored.Count);
@@ -59,14 +57,15 @@ internal static class BackupFetcher
                     $"backup {manifest.Id}: the stored object is {stored.Count} bytes with sha256 {storedSha}, but the manifest says {manifest.Stored.Size} bytes with {manifest.Stored.Sha256}: it changed in the store. Use another backup.");
             }
 
-            var rawSha = Convert.ToHexStringLower(raw.GetHashAndReset());
+            // One sha256 pass gives both: the data's (etcd's trailer) and the whole file's (the manifest's).
+            var check = trailer.Complete();
+            var rawSha = Convert.ToHexStringLower(check.FileSha256);
             if (trailer.TotalBytes != manifest.Raw.Size || rawSha != manifest.Raw.Sha256)
             {
                 throw new InvalidDataException(
                     $"backup {manifest.Id}: the decoded snapshot is {trailer.TotalBytes} bytes with sha256 {rawSha}, but the manifest says {manifest.Raw.Size} bytes with {manifest.Raw.Sha256}. Use another backup.");
             }
 
-            var check = trailer.Complete();
             if (!check.Valid)
             {
                 throw new InvalidDataException($"backup {manifest.Id}: the decoded bytes are not a whole etcd snapshot: {check.Problem}");
@@ -87,6 +86,6 @@ internal static class BackupFetcher
             }
 
             return report;
-        }).ConfigureAwait(false);
+        }, durable: durable).ConfigureAwait(false);
     }
 }

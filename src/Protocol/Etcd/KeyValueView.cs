@@ -23,6 +23,9 @@ public readonly ref struct KeyValueView
     /// <summary>Length of the value (field 5).</summary>
     public int ValueLength { get; init; }
 
+    /// <summary>value (field 5).</summary>
+    public ReadOnlySpan<byte> Value { get; init; }
+
     /// <summary>lease (field 6).</summary>
     public long Lease { get; init; }
 
@@ -31,6 +34,7 @@ public readonly ref struct KeyValueView
     {
         var reader = new ProtoWireReader(data);
         ReadOnlySpan<byte> key = default;
+        ReadOnlySpan<byte> value = default;
         long create = 0, mod = 0, version = 0, lease = 0;
         var valueLength = 0;
         while (reader.Next(out var field, out var wireType))
@@ -51,7 +55,9 @@ public readonly ref struct KeyValueView
                     version = (long)reader.ReadVarint();
                     break;
                 case (5, 2):
-                    valueLength = reader.ReadLengthDelimited().Length;
+                    var (vo, vl) = reader.ReadLengthDelimited();
+                    value = data.Slice(vo, vl);
+                    valueLength = vl;
                     break;
                 case (6, 0):
                     lease = (long)reader.ReadVarint();
@@ -71,6 +77,7 @@ public readonly ref struct KeyValueView
             ModRevision = mod,
             Version = version,
             ValueLength = valueLength,
+            Value = value,
             Lease = lease,
         };
     }

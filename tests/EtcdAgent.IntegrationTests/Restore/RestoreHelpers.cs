@@ -18,6 +18,9 @@ internal static class RestoreHelpers
         ["ETCDCTL_ENDPOINTS"] = null,
         ["ETCD_AGENT_ENDPOINTS"] = null,
         ["ETCD_AGENT_CONFIG"] = null,
+
+        // Without a config file the spool would be the node's default, /var/lib/etcd-agent/spool.
+        ["ETCD_AGENT_BACKUP__SPOOLDIR"] = Path.Combine(Path.GetTempPath(), "etcd-agent-test-spool"),
     };
 
     /// <summary>Every file and directory under <paramref name="root"/> (except restore work dirs) with its sha256: equal trees, equal strings.</summary>

@@ -204,7 +204,16 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             if (disposing)
             {
-                response.Dispose();
+                try
+                {
+                    response.Dispose();
+                }
+                catch (AmazonClientException ex) when (ex.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
+                {
+                    // The SDK re-checks the body's hash when the stream is closed early — typically because our own
+                    // check (the stored sha256 against the manifest) has just failed. Throwing here would replace
+                    // that precise error; a fully read body is always checked by us, so nothing is lost.
+                }
             }
 
             base.Dispose(disposing);
