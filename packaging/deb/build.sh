@@ -26,6 +26,7 @@ fi
 mkdir -p "$outdir"
 stage=$(mktemp -d "$outdir/stage-$arch-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage"   # mktemp made it 0700; it becomes the package's ./
 # Files in the package get their modes here; dpkg-deb --root-owner-group makes them root:root.
 umask 022
 
@@ -54,5 +55,6 @@ install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$stage/DEBIAN/"
 chmod 0644 "$stage/DEBIAN/md5sums"
 
 deb="$outdir/etcd-agent_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+# xz -3: 14 MB in ~7 s on 2 cores; the default level saves 1 MB for three times the time.
+dpkg-deb --root-owner-group -Zxz -z3 --build "$stage" "$deb" >/dev/null
 echo "$deb ($(du -h "$deb" | cut -f1))"
