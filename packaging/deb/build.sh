@@ -44,6 +44,9 @@ install -m 0644 "$here/copyright" "$doc/copyright"
 # A native package (the version has no Debian revision: upstream builds it), so changelog.gz, not changelog.Debian.gz.
 gzip -9n <"$here/changelog" >"$doc/changelog.gz"
 chmod 0644 "$doc/changelog.gz"
+install -d -m 0755 "$stage/usr/share/man/man8"
+gzip -9n <"$here/etcd-agent.8" >"$stage/usr/share/man/man8/etcd-agent.8.gz"
+chmod 0644 "$stage/usr/share/man/man8/etcd-agent.8.gz"
 install -D -m 0644 "$here/lintian-overrides" "$stage/usr/share/lintian/overrides/etcd-agent"
 
 install -d -m 0755 "$stage/DEBIAN"

@@ -53,7 +53,7 @@ public sealed class DebInstallTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode("/var/lib/etcd-agent"));
             Assert.True(Directory.Exists("/var/lib/etcd-agent/spool"));
 
-            // The unit at its real path, now that its ExecStart binary exists.
+            // The unit at its real path, now that its ExecStart binary and its man page exist.
             var verify = await ProcessRunner.RunAsync("systemd-analyze", ["verify", Unit]);
             Assert.True(verify.ExitCode == 0 && !verify.Stderr.Contains("etcd-agent.service", StringComparison.Ordinal), verify.Stderr);
 

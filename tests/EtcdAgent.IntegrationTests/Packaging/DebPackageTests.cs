@@ -19,6 +19,7 @@ public sealed class DebPackageTests
         Assert.Equal("-rwxr-xr-x", modes["/usr/bin/etcd-agent"]);
         Assert.Equal("-rw-r--r--", modes[Unit]);
         Assert.Equal("-rw-------", modes["/etc/etcd-agent/config.yaml"]);
+        Assert.True(modes.ContainsKey("/usr/share/man/man8/etcd-agent.8.gz"), $"no man page:\n{listing}");
         Assert.Equal("drwx------", modes["/etc/etcd-agent/"]);
         foreach (var doc in new[] { "copyright", "changelog.gz", "README.md", "examples/kubeadm-stacked.yaml", "examples/external-etcd.yaml", "examples/local-directory.yaml" })
         {
