@@ -23,7 +23,8 @@ build:
 	$(DOTNET) build EtcdAgent.sln -c $(CONFIG) -nologo -clp:NoSummary
 
 # The published (trimmed, single-file) binary is what ships; PublishedBinaryTests run it against real etcd.
-# The .deb is built first as well: PackagingTests lint it, install it (dpkg -i, as root) and purge it again.
+# The amd64 .deb is built first as well: tests/EtcdAgent.IntegrationTests/Packaging lint it, install it (dpkg -i,
+# as root) and purge it again.
 test: deps build publish deb-amd64
 	@rm -rf $(RESULTS)
 	@status=0; \
@@ -61,7 +62,7 @@ deb: $(addprefix deb-,$(DEB_ARCHES))
 deb-amd64: publish
 	@packaging/deb/build.sh amd64 artifacts/publish/etcd-agent artifacts/deb
 
-# Cross-published on any host (the linux-arm64 runtime pack restores); not run here, only linted.
+# Cross-published on any host (the linux-arm64 runtime pack restores); never run here (no arm64 machine).
 deb-arm64:
 	$(DOTNET) publish src/Agent -r linux-arm64 $(PUBLISH_FLAGS) -o artifacts/publish-linux-arm64
 	@packaging/deb/build.sh arm64 artifacts/publish-linux-arm64/etcd-agent artifacts/deb
