@@ -29,19 +29,7 @@ public sealed class DebInstallTests
     [Fact]
     public async Task PackageInstallsEnablesWithoutStartingAndPurgesToTheDocumentedLeftovers()
     {
-        Assert.True(Environment.IsPrivilegedProcess, "dpkg -i needs root: run make test as root (CI does)");
-        var status = await ProcessRunner.RunAsync("dpkg-query", ["-W", "-f=${Status}", "etcd-agent"]);
-        Assert.False(status.ExitCode == 0 && !status.Stdout.Contains("not-installed", StringComparison.Ordinal),
-            $"etcd-agent is installed on this machine ({status.Stdout}); this test installs and purges it: `dpkg -P etcd-agent` first");
-        foreach (var path in new[] { "/usr/bin/etcd-agent", "/etc/etcd-agent" })
-        {
-            Assert.False(Path.Exists(path), $"{path} exists: this test would mix its install with it; move it away first");
-        }
-
-        // Other tests that run the CLI without a spoolDir leave empty directories here; files would be someone's data.
-        Assert.False(Directory.Exists(StateDir) && Directory.EnumerateFiles(StateDir, "*", SearchOption.AllDirectories).Any(),
-            $"{StateDir} holds files: this test's purge would delete them; move them away first");
-
+        await EnsureNothingInstalledAsync();
         try
         {
             await DpkgAsync("-i", RepoPaths.Deb);
@@ -102,18 +90,75 @@ public sealed class DebInstallTests
         }
         finally
         {
-            // Whatever failed above: no package, no binary, no unit, and none of this test's leftovers.
-            await ProcessRunner.RunAsync("dpkg", ["-P", "etcd-agent"], timeout: TimeSpan.FromMinutes(2));
-            foreach (var dir in new[] { "/etc/etcd-agent", StateDir })
-            {
-                if (Directory.Exists(dir))
-                {
-                    Directory.Delete(dir, recursive: true);
-                }
-            }
+            await PurgeEverythingAsync();
         }
 
         Assert.False(File.Exists("/usr/bin/etcd-agent"));
+    }
+
+    [Fact]
+    public async Task RemoveKeepsTheConfigAndMasksTheUnitAndReinstallComesBackEnabled()
+    {
+        await EnsureNothingInstalledAsync();
+        try
+        {
+            await DpkgAsync("-i", RepoPaths.Deb);
+            await File.AppendAllTextAsync("/etc/etcd-agent/config.yaml", "# edited by the operator\n");
+
+            // apt remove: binary gone, the operator's config kept, the unit masked so nothing starts a missing binary.
+            await DpkgAsync("-r", "etcd-agent");
+            Assert.False(File.Exists("/usr/bin/etcd-agent"));
+            Assert.Contains("# edited by the operator", await File.ReadAllTextAsync("/etc/etcd-agent/config.yaml"), StringComparison.Ordinal);
+            Assert.Equal("/dev/null", new FileInfo("/etc/systemd/system/etcd-agent.service").LinkTarget);
+
+            // Reinstalled: unmasked, still enabled, the edited config untouched (a conffile).
+            await DpkgAsync("-i", RepoPaths.Deb);
+            Assert.False(Path.Exists("/etc/systemd/system/etcd-agent.service"));
+            Assert.Equal(Unit, new FileInfo(EnabledLink).LinkTarget);
+            Assert.Contains("# edited by the operator", await File.ReadAllTextAsync("/etc/etcd-agent/config.yaml"), StringComparison.Ordinal);
+
+            // Purge from the removed state (apt remove, later apt purge) cleans up as well.
+            await DpkgAsync("-r", "etcd-agent");
+            await DpkgAsync("-P", "etcd-agent");
+            foreach (var gone in new[] { EnabledLink, "/etc/systemd/system/etcd-agent.service", "/etc/etcd-agent", StateDir })
+            {
+                Assert.False(Path.Exists(gone), $"{gone} is still there after dpkg -r, dpkg -P");
+            }
+        }
+        finally
+        {
+            await PurgeEverythingAsync();
+        }
+    }
+
+    /// <summary>Refuses to touch a machine where etcd-agent is really installed or has data.</summary>
+    private static async Task EnsureNothingInstalledAsync()
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "dpkg -i needs root: run make test as root (CI does)");
+        var status = await ProcessRunner.RunAsync("dpkg-query", ["-W", "-f=${Status}", "etcd-agent"]);
+        Assert.False(status.ExitCode == 0 && !status.Stdout.Contains("not-installed", StringComparison.Ordinal),
+            $"etcd-agent is installed on this machine ({status.Stdout}); this test installs and purges it: `dpkg -P etcd-agent` first");
+        foreach (var path in new[] { "/usr/bin/etcd-agent", "/etc/etcd-agent" })
+        {
+            Assert.False(Path.Exists(path), $"{path} exists: this test would mix its install with it; move it away first");
+        }
+
+        // Other tests that run the CLI without a spoolDir leave empty directories here; files would be someone's data.
+        Assert.False(Directory.Exists(StateDir) && Directory.EnumerateFiles(StateDir, "*", SearchOption.AllDirectories).Any(),
+            $"{StateDir} holds files: this test's purge would delete them; move them away first");
+    }
+
+    /// <summary>Whatever a test did or where it failed: no package, no binary, no unit, none of its leftovers.</summary>
+    private static async Task PurgeEverythingAsync()
+    {
+        await ProcessRunner.RunAsync("dpkg", ["-P", "etcd-agent"], timeout: TimeSpan.FromMinutes(2));
+        foreach (var dir in new[] { "/etc/etcd-agent", StateDir })
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 
     private static Task<ProcessRunner.Result> RunInstalledAsync(params string[] args) =>
