@@ -4,7 +4,7 @@ CONFIG ?= Release
 RESULTS := artifacts/test-results
 TEST_FLAGS := -c $(CONFIG) --no-build --logger "trx" --logger "console;verbosity=minimal"
 
-.PHONY: help deps build test test-unit test-integration verify bench publish demo clean
+.PHONY: help deps build test test-unit test-integration verify bench publish deb deb-amd64 deb-arm64 demo clean
 
 help:
 	@echo "make demo              throwaway local etcd + etcd-agent looking at it (installs etcd if missing)"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench             benchmarks against etcdctl; results in docs/benchmarks.md"
 	@echo "make verify            formatting check"
 	@echo "make publish           self-contained single-file binary in artifacts/publish"
+	@echo "make deb               Debian packages (amd64, arm64) in artifacts/deb; DEB_ARCHES=amd64 for one"
 
 deps:
 	@scripts/install-deps.sh
@@ -22,7 +23,9 @@ build:
 	$(DOTNET) build EtcdAgent.sln -c $(CONFIG) -nologo -clp:NoSummary
 
 # The published (trimmed, single-file) binary is what ships; PublishedBinaryTests run it against real etcd.
-test: deps build publish
+# The amd64 .deb is built first as well: tests/EtcdAgent.IntegrationTests/Packaging lint it, install it (dpkg -i,
+# as root) and purge it again.
+test: deps build publish deb-amd64
 	@rm -rf $(RESULTS)
 	@status=0; \
 	$(DOTNET) test tests/EtcdAgent.UnitTests $(TEST_FLAGS) --results-directory $(RESULTS) || status=1; \
@@ -33,7 +36,7 @@ test: deps build publish
 test-unit: build
 	$(DOTNET) test tests/EtcdAgent.UnitTests $(TEST_FLAGS) --results-directory $(RESULTS)
 
-test-integration: deps build publish
+test-integration: deps build publish deb-amd64
 	$(DOTNET) test tests/EtcdAgent.IntegrationTests $(TEST_FLAGS) --results-directory $(RESULTS)
 
 verify:
@@ -45,9 +48,24 @@ bench: build publish
 	$(DOTNET) build bench/CodecBench -c Release -nologo -v q
 	bench/run.sh
 
+PUBLISH_FLAGS := -c Release --self-contained -p:PublishSingleFile=true -p:PublishReadyToRun=true \
+	-p:PublishTrimmed=true -nologo -v q
+
 publish:
-	$(DOTNET) publish src/Agent -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true \
-		-p:PublishReadyToRun=true -p:PublishTrimmed=true -o artifacts/publish -nologo -v q
+	$(DOTNET) publish src/Agent -r linux-x64 $(PUBLISH_FLAGS) -o artifacts/publish
+
+# etcd-agent_<VERSION>_<arch>.deb from the published binary (packaging/deb/build.sh; needs no .NET on the node).
+DEB_ARCHES ?= amd64 arm64
+
+deb: $(addprefix deb-,$(DEB_ARCHES))
+
+deb-amd64: publish
+	@packaging/deb/build.sh amd64 artifacts/publish/etcd-agent artifacts/deb
+
+# Cross-published on any host (the linux-arm64 runtime pack restores); never run here (no arm64 machine).
+deb-arm64:
+	$(DOTNET) publish src/Agent -r linux-arm64 $(PUBLISH_FLAGS) -o artifacts/publish-linux-arm64
+	@packaging/deb/build.sh arm64 artifacts/publish-linux-arm64/etcd-agent artifacts/deb
 
 demo: deps build
 	@scripts/demo.sh

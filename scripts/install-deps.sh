@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian: etcd + etcdctl (real servers for the tests),
-# openssl (test certificates), zstd + libzstd1 (the zstd codec and its interop tests), node + npm and then
+# openssl (test certificates), zstd + libzstd1 (the zstd codec and its interop tests), lintian and systemd's
+# systemd-analyze (the packaging tests), node + npm and then
 # s3rver from tests/s3rver/package-lock.json (the real S3-compatible server the tests start). Idempotent: installs
 # only what is missing. The .NET 10 SDK must already be there.
 set -euo pipefail
@@ -13,6 +14,8 @@ command -v zstd >/dev/null 2>&1 || need+=(zstd)            # CLI for codec inter
 [ -e /usr/lib/x86_64-linux-gnu/libzstd.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libzstd.so.1 ] || need+=(libzstd1)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)               # the demo reads the daemon's /metrics
+command -v lintian >/dev/null 2>&1 || need+=(lintian)         # the .deb test lints the package
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) # verify + security score of the unit (offline)
 for tool in "$@"; do
   case "$tool" in
     hyperfine) command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine) ;;

@@ -38,11 +38,11 @@ internal static partial class ConfigLoader
         }
         catch (FileNotFoundException)
         {
-            throw new ConfigurationException($"config file {path} does not exist; pass --config FILE (examples: packaging/examples/) or create it");
+            throw new ConfigurationException($"config file {path} does not exist; pass --config FILE (examples: /usr/share/doc/etcd-agent/examples/) or create it");
         }
         catch (DirectoryNotFoundException)
         {
-            throw new ConfigurationException($"config file {path} does not exist; pass --config FILE (examples: packaging/examples/) or create it");
+            throw new ConfigurationException($"config file {path} does not exist; pass --config FILE (examples: /usr/share/doc/etcd-agent/examples/) or create it");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

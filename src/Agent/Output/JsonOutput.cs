@@ -40,7 +40,7 @@ internal sealed record BackupListItemJson(string Id, DateTimeOffset CreatedAt, s
 internal sealed record PruneJson(bool DryRun, IReadOnlyList<string> Kept, IReadOnlyList<string> Deleted, IReadOnlyList<string> Deferred,
     IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads, IReadOnlyList<string> Warnings);
 
-internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture);
+internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture, string Commit, string BuildDate);
 
 /// <summary>Source-generated serialization: reflection-free, so a trimmed single-file binary still works.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

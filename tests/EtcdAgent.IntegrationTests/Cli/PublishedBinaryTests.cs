@@ -12,23 +12,8 @@ public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixt
 {
     private readonly TempDir _dir = new();
 
-    private static string Binary()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EtcdAgent.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "artifacts", "publish", "etcd-agent");
-                Assert.True(File.Exists(path), $"{path} is missing: run `make publish` (make test does it first)");
-                return path;
-            }
-        }
-
-        throw new InvalidOperationException("EtcdAgent.sln not found above the test directory");
-    }
-
     private static Task<ProcessRunner.Result> RunAsync(params string[] args) =>
-        ProcessRunner.RunAsync(Binary(), args, new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
+        ProcessRunner.RunAsync(RepoPaths.PublishedBinary, args, new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
 
     [Fact]
     public async Task PublishedBinaryReadsYamlAndBacksUpToS3rverAndBack()
@@ -44,6 +29,8 @@ public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixt
             {s3.StoreYaml("pub")}
             backup:
               spoolDir: {_dir.File("spool")}
+            schedule:
+              stateDir: {_dir.File("state")}
             """);
 
         var check = await RunAsync("config", "check", "--config", config);
@@ -57,6 +44,13 @@ public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixt
         Assert.Equal(manifest.RootElement.GetProperty("id").GetString(), listed.RootElement[0].GetProperty("id").GetString());
         var download = await RunAsync("backup", "download", "latest", _dir.File("back.db"), "--config", config);
         Assert.True(download.ExitCode == 0, download.Stderr);
+
+        // The daemon's path (Quartz cron, the etcd lease lock, the pipeline, pruning) in its trimmed form: one tick.
+        var once = await RunAsync("run", "--once", "--config", config);
+        Assert.True(once.ExitCode == 0, once.Stderr);
+        var after = await RunAsync("backup", "list", "--config", config, "-w", "json");
+        using var listedAfter = JsonDocument.Parse(after.Stdout);
+        Assert.Equal(2, listedAfter.RootElement.GetArrayLength());
     }
 
     [Fact]
@@ -72,6 +66,10 @@ public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixt
         using var membersJson = JsonDocument.Parse(members.Stdout);
         Assert.Equal("m1", membersJson.RootElement.GetProperty("members")[0].GetProperty("name").GetString());
         Assert.Equal(0, version.ExitCode);
+        using var versionJson = JsonDocument.Parse(version.Stdout);
+        Assert.StartsWith(RepoPaths.Version + "+", versionJson.RootElement.GetProperty("version").GetString(), StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{7,40}$|^unknown$", versionJson.RootElement.GetProperty("commit").GetString());
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", versionJson.RootElement.GetProperty("buildDate").GetString());
     }
 
     [Fact]
