@@ -22,6 +22,12 @@ internal sealed class DaemonMetrics(TimeProvider time, string version)
     private int _backupsInStore = -1;
     private int _spoolBacklog;
     private string _lockHolder = string.Empty;
+    private DateTimeOffset? _lastDrillSuccess;
+    private double _lastDrillDuration;
+    private string? _lastDrillMode;
+    private string? _lastDrillResult;
+    private IReadOnlyList<Drill.DrillStage> _lastDrillStages = [];
+    private readonly Dictionary<string, long> _drillFailures = new(StringComparer.Ordinal);
 
     /// <summary>How long between ticks, so health can be judged in ticks.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
@@ -83,6 +89,28 @@ internal sealed class DaemonMetrics(TimeProvider time, string version)
         }
     }
 
+    /// <summary>A drill finished (on this node).</summary>
+    public void DrillFinished(Drill.DrillReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        lock (_gate)
+        {
+            _lastDrillDuration = report.DurationSeconds;
+            _lastDrillMode = report.Mode;
+            _lastDrillResult = report.Result;
+            _lastDrillStages = report.Stages;
+            if (report.Passed)
+            {
+                _lastDrillSuccess = time.GetUtcNow();
+            }
+            else
+            {
+                var stage = report.FailedStage ?? "other";
+                _drillFailures[stage] = _drillFailures.GetValueOrDefault(stage) + 1;
+            }
+        }
+    }
+
     /// <summary>The Prometheus text exposition format (version 0.0.4).</summary>
     public string Render()
     {
@@ -104,6 +132,25 @@ internal sealed class DaemonMetrics(TimeProvider time, string version)
             Gauge("etcd_agent_backups_in_store", "Backups of this cluster in the store after the last prune (-1: unknown).", _backupsInStore);
             Gauge("etcd_agent_spool_backlog", "Verified snapshots waiting in the spool for the store.", _spoolBacklog);
             Gauge("etcd_agent_lock_holder_info", "Who served the last tick.", 1, $"{{holder=\"{_lockHolder.Replace("\"", "'", StringComparison.Ordinal)}\"}}");
+            Gauge("etcd_agent_last_drill_success_timestamp_seconds", "When a restore drill last passed on this node (0: never since start).", _lastDrillSuccess?.ToUnixTimeSeconds() ?? 0);
+            Gauge("etcd_agent_last_drill_duration_seconds", "Duration of this node's last restore drill.", _lastDrillDuration);
+            if (_lastDrillResult is not null)
+            {
+                Gauge("etcd_agent_last_drill_info", "This node's last restore drill: mode (full or verify-only) and result.", 1,
+                    $"{{mode=\"{_lastDrillMode}\",result=\"{_lastDrillResult}\"}}");
+                text.Append("# HELP etcd_agent_last_drill_stage_ok Each stage of the last drill: 1 passed, 0 failed.\n# TYPE etcd_agent_last_drill_stage_ok gauge\n");
+                foreach (var stage in _lastDrillStages)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"etcd_agent_last_drill_stage_ok{{stage=\"{stage.Name}\"}} {(stage.Ok ? 1 : 0)}\n");
+                }
+            }
+
+            text.Append("# HELP etcd_agent_drill_failures_total Failed restore drills by stage.\n# TYPE etcd_agent_drill_failures_total counter\n");
+            foreach (var (stage, count) in _drillFailures.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"etcd_agent_drill_failures_total{{stage=\"{stage}\"}} {count}\n");
+            }
+
             text.Append("# HELP etcd_agent_failures_total Failed ticks by stage.\n# TYPE etcd_agent_failures_total counter\n");
             foreach (var (stage, count) in _failures.OrderBy(f => f.Key, StringComparer.Ordinal))
             {

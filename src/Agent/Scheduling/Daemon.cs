@@ -33,6 +33,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
     {
         var backupCron = CronSchedule.Parse(options.Schedule.Backup, options.Schedule.TimeZone);
         var pruneCron = options.Schedule.Prune is { } p ? CronSchedule.Parse(p, options.Schedule.TimeZone) : null;
+        var drillCron = options.Schedule.Drill is { } d ? CronSchedule.Parse(d, options.Schedule.TimeZone) : null;
         var state = new DaemonState(options.Schedule.StateDir, options.Cluster);
         if (once)
         {
@@ -52,6 +53,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         }
 
         var nextPrune = pruneCron?.Next(now);
+        var nextDrill = drillCron?.Next(now);
         Log.Started(_logger, backupCron.Quartz, options.Schedule.TimeZone.Id, nextBackup);
         notifier.Status($"next backup {nextBackup:u}; {_lastResult}");
 
@@ -70,14 +72,26 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
             while (!stop.IsCancellationRequested && nextBackup is { } fire)
             {
                 var due = nextPrune is { } np && np < fire ? np : fire;
+                var drillDue = nextDrill is { } nd && nd < due;
+                if (drillDue)
+                {
+                    due = nextDrill!.Value;
+                }
+
                 var retrying = retryAt is { } r && r < due;
                 if (retrying)
                 {
                     due = retryAt!.Value;
+                    drillDue = false;
                 }
 
                 await WaitUntilAsync(due + (retrying ? TimeSpan.Zero : Jitter()), stop).ConfigureAwait(false);
-                if (retrying || due == fire)
+                if (drillDue)
+                {
+                    await DrillTickAsync(due, stop).ConfigureAwait(false);
+                    nextDrill = drillCron!.Next(Max(due, time.GetUtcNow()));
+                }
+                else if (retrying || due == fire)
                 {
                     // A retry serves the failed tick itself: if another agent served it meanwhile, the lock says so.
                     var tick = retrying ? failedFire : fire;
@@ -296,6 +310,74 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         Log.TickServed(_logger, fire, manifest.Id);
     }
 
+    /// <summary>
+    /// A scheduled restore drill of the newest backup. One agent per cluster runs it (the same lock as backups,
+    /// under the cluster's drill key); a failure is counted, logged and sent to the webhook, never fatal.
+    /// </summary>
+    private async Task DrillTickAsync(DateTimeOffset fire, CancellationToken stop)
+    {
+        try
+        {
+            LockHandle? handle = null;
+            if (!options.Schedule.PerNode)
+            {
+                var attempt = await ClusterLock.TryAcquireAsync(client, options.Cluster + "/drill", options.Node, fire, ClusterLock.DefaultTtl, stop).ConfigureAwait(false);
+                if (attempt.Outcome != LockOutcome.Acquired)
+                {
+                    return;
+                }
+
+                handle = attempt.Handle;
+            }
+
+            try
+            {
+                var manifest = await Manifests.BackupCatalog.FindAsync(store, options.Cluster, "latest", stop).ConfigureAwait(false);
+                var keyring = Codecs.Encryption.Keyring.Load((options.Backup.KeyFile is { } key ? [key] : Array.Empty<string>()).Concat(options.Backup.OldKeyFiles));
+                var report = await new Drill.DrillRunner(options.Drill, options.Schedule.StateDir, options.Backup.MaxSnapshotSize, time, loggers, Environment.GetEnvironmentVariable)
+                    .RunAsync(store, manifest, keyring, stop).ConfigureAwait(false);
+                metrics?.DrillFinished(report);
+                if (report.Passed)
+                {
+                    Log.DrillPassed(_logger, report.BackupId, report.Mode, report.DurationSeconds);
+                }
+                else
+                {
+                    Log.DrillFailed(_logger, report.BackupId, report.FailedStage ?? "?", report.Error ?? string.Empty);
+                    if (webhook is not null)
+                    {
+                        await webhook.TickFailedAsync(fire, "drill-" + report.FailedStage, report.Error ?? string.Empty).ConfigureAwait(false);
+                    }
+                }
+
+                if (handle is not null)
+                {
+                    await handle.CompleteAsync(stop).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (handle is not null)
+                {
+                    await handle.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            ReleaseMemory();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A drill that cannot even start (no backup yet, etcd down) is reported, never fatal.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.DrillFailed(_logger, "latest", "start", ex.Message);
+            metrics?.DrillFinished(new Drill.DrillReport { BackupId = "latest", Mode = "full", Result = "fail", FailedStage = "other", Error = ex.Message, Stages = [] });
+        }
+    }
+
     private async Task PruneAsync(CancellationToken stop)
     {
         try
@@ -397,6 +479,12 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
 
         [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Tick {Fire}: skipped: {Reason}")]
         public static partial void Skipped(ILogger logger, DateTimeOffset fire, string reason);
+
+        [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "Restore drill of {Id} passed ({Mode}, {Seconds:0.0} s)")]
+        public static partial void DrillPassed(ILogger logger, string id, string mode, double seconds);
+
+        [LoggerMessage(EventId = 3021, Level = LogLevel.Error, Message = "Restore drill of {Id} FAILED at {Stage}: {Reason}")]
+        public static partial void DrillFailed(ILogger logger, string id, string stage, string reason);
 
         [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Pruned {Deleted} backups; {Kept} kept")]
         public static partial void Pruned(ILogger logger, int deleted, int kept);

@@ -259,6 +259,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
               leaderDelay: 1s
               mode: {mode}
               stateDir: {_dir.File("state-" + node)}
+              drill: "off"
             metrics:
               address: {metrics}
             """);
