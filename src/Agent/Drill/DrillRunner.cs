@@ -85,7 +85,7 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
                 return Task.CompletedTask;
             }).ConfigureAwait(false);
 
-            var etcdBinary = options.EtcdBinary ?? FindOnPath("etcd");
+            var etcdBinary = options.EtcdBinary ?? RestoreTool.FindOnPath("etcd", environment("PATH"));
             RestoreTool? tool = null;
             try
             {
@@ -209,9 +209,4 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
             }
         }
     }
-
-    private string? FindOnPath(string name) =>
-        (environment("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-        .Select(dir => Path.Combine(dir, name))
-        .FirstOrDefault(File.Exists);
 }

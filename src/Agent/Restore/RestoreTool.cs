@@ -84,7 +84,8 @@ internal sealed partial record RestoreTool(string Path, string Kind, Version Ver
         }
     }
 
-    private static string? FindOnPath(string name, string? searchPath) =>
+    /// <summary>The first <paramref name="name"/> in the directories of a PATH-style list, or null.</summary>
+    public static string? FindOnPath(string name, string? searchPath) =>
         (searchPath ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
         .Select(dir => System.IO.Path.Combine(dir, name))
         .FirstOrDefault(File.Exists);

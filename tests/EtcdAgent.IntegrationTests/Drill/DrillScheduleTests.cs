@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using EtcdAgent.IntegrationTests.Fixtures;
 using Xunit;
 
@@ -15,7 +14,7 @@ public sealed class DrillScheduleTests(SingleEtcdFixture fixture) : IClassFixtur
     public async Task ScheduledDrillsShowInMetrics()
     {
         var port = FreePorts.Next();
-        var config = Config("ok", port, etcdBinary: null, webhookPort: null);
+        var config = Config("ok", port, etcdBinary: null, webhook: null);
         using var agent = AgentProcess.Start(["run", "--config", config]);
 
         var metrics = await WaitForMetricAsync(port, "etcd_agent_last_drill_info{mode=\"full\",result=\"pass\"} 1", agent);
@@ -32,40 +31,15 @@ public sealed class DrillScheduleTests(SingleEtcdFixture fixture) : IClassFixtur
         var broken = _dir.File("broken-etcd");
         File.WriteAllText(broken, "#!/bin/sh\necho 'cannot start' >&2\nexit 1\n");
         File.SetUnixFileMode(broken, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var hookPort = FreePorts.Next();
-        using var hook = new System.Net.HttpListener();
-        hook.Prefixes.Add($"http://127.0.0.1:{hookPort}/");
-        hook.Start();
-        var events = new ConcurrentQueue<string>();
-        _ = Task.Run(async () =>
-        {
-            while (hook.IsListening)
-            {
-                try
-                {
-                    var ctx = await hook.GetContextAsync();
-                    using (var reader = new StreamReader(ctx.Request.InputStream))
-                    {
-                        events.Enqueue(await reader.ReadToEndAsync());
-                    }
-
-                    ctx.Response.StatusCode = 204;
-                    ctx.Response.Close();
-                }
-                catch (System.Net.HttpListenerException)
-                {
-                    return;
-                }
-            }
-        });
+        using var hook = new WebhookReceiver();
         var port = FreePorts.Next();
-        using var agent = AgentProcess.Start(["run", "--config", Config("broken", port, broken, hookPort)]);
+        using var agent = AgentProcess.Start(["run", "--config", Config("broken", port, broken, hook.Url)]);
 
         var metrics = await WaitForMetricAsync(port, "etcd_agent_drill_failures_total{stage=\"start\"}", agent);
 
         Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("etcd_agent_last_drill_info{mode=\"full\",result=\"fail\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Contains(events, e => e.Contains("\"stage\":\"drill-start\"", StringComparison.Ordinal) && e.Contains("exited", StringComparison.Ordinal));
+        Assert.Contains(hook.Events, e => e.Contains("\"stage\":\"drill-start\"", StringComparison.Ordinal) && e.Contains("exited", StringComparison.Ordinal));
         Assert.Contains("FAILED at start", agent.Output, StringComparison.Ordinal);
     }
 
@@ -94,7 +68,7 @@ public sealed class DrillScheduleTests(SingleEtcdFixture fixture) : IClassFixtur
         throw new TimeoutException($"{expected} never appeared.\nMetrics:\n{metrics}\nAgent:\n{agent.Output}");
     }
 
-    private string Config(string name, int metricsPort, string? etcdBinary, int? webhookPort)
+    private string Config(string name, int metricsPort, string? etcdBinary, string? webhook)
     {
         var store = Directory.CreateDirectory(_dir.File("store-" + name)).FullName;
         var path = _dir.File(name + ".yaml");
@@ -119,7 +93,7 @@ public sealed class DrillScheduleTests(SingleEtcdFixture fixture) : IClassFixtur
             {(etcdBinary is null ? string.Empty : $"  etcdBinary: {etcdBinary}")}
             metrics:
               address: 127.0.0.1:{metricsPort}
-            {(webhookPort is null ? string.Empty : $"daemon:\n  webhook: http://127.0.0.1:{webhookPort}/hook")}
+            {(webhook is null ? string.Empty : $"daemon:\n  webhook: {webhook}")}
             """);
         return path;
     }

@@ -74,35 +74,10 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
         var s3 = await S3rverNode.StartAsync(_dir);
         var port = s3.Port;
         s3.Dispose(); // the store is down from the start
-        var hookPort = FreePorts.Next();
-        using var hook = new System.Net.HttpListener();
-        hook.Prefixes.Add($"http://127.0.0.1:{hookPort}/");
-        hook.Start();
-        var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        _ = Task.Run(async () =>
-        {
-            while (hook.IsListening)
-            {
-                try
-                {
-                    var ctx = await hook.GetContextAsync();
-                    using (var reader = new StreamReader(ctx.Request.InputStream))
-                    {
-                        events.Enqueue(await reader.ReadToEndAsync());
-                    }
-
-                    ctx.Response.StatusCode = 204;
-                    ctx.Response.Close();
-                }
-                catch (System.Net.HttpListenerException)
-                {
-                    return;
-                }
-            }
-        });
+        using var hook = new WebhookReceiver();
         var textfile = _dir.File("etcd_agent.prom");
         var config = WriteConfig(s3, schedule: "*/3 * * * * ?", compression: "zstd",
-            extra: $"daemon:\n  webhook: http://127.0.0.1:{hookPort}/hook\nmetrics:\n  address: off\n  textfile: {textfile}\n");
+            extra: $"daemon:\n  webhook: {hook.Url}\nmetrics:\n  address: off\n  textfile: {textfile}\n");
         Directory.CreateDirectory(_dir.File("spool"));
         using var agent = AgentProcess.Start(["run", "--config", config], S3rverNode.Environment);
         var watch = Stopwatch.StartNew();
@@ -120,7 +95,7 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
         }
 
         watch.Restart();
-        while (!events.Any(e => e.Contains("\"recovery\"", StringComparison.Ordinal)) && watch.Elapsed < TimeSpan.FromSeconds(20))
+        while (!hook.Events.Any(e => e.Contains("\"recovery\"", StringComparison.Ordinal)) && watch.Elapsed < TimeSpan.FromSeconds(20))
         {
             await Task.Delay(200);
         }
@@ -135,9 +110,9 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
         Assert.Contains("is now stored", agent.Output, StringComparison.Ordinal);
 
         // The webhook heard the failure (with its stage) and then the recovery; the textfile shows the backlog drained.
-        var posted = events.Select(e => JsonDocument.Parse(e).RootElement).ToList();
+        var posted = hook.Events.Select(e => JsonDocument.Parse(e).RootElement).ToList();
         Assert.Contains(posted, e => e.GetProperty("event").GetString() == "failure" && e.GetProperty("stage").GetString() == "upload");
-        Assert.True(posted[^1].GetProperty("event").GetString() == "recovery", string.Join("\n", events) + "\n" + agent.Output);
+        Assert.True(posted[^1].GetProperty("event").GetString() == "recovery", string.Join("\n", hook.Events) + "\n" + agent.Output);
         Assert.Single(posted, e => e.GetProperty("event").GetString() == "recovery");
         var prom = await File.ReadAllTextAsync(textfile);
         Assert.Contains("etcd_agent_spool_backlog 0", prom, StringComparison.Ordinal);
