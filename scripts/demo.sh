@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: a throwaway single-member etcd on loopback, some data in it, and etcd-agent backing it up into a
-# local-directory store (encrypted, zstd), listing, verifying, downloading and pruning the backups. Everything lives
+# local-directory store (encrypted, zstd), listing, verifying, downloading and pruning the backups, drilling the
+# newest one (restored into a second throwaway etcd) and showing a restore plan. Everything lives
 # in a temp dir that is removed at the end (KEEP=1 keeps it), and etcd is stopped even on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,8 @@ retention:
   weekly: 0
   monthly: 0
   maxDeleteFraction: 1
+drill:
+  workDir: ${work}/drill
 EOF
 cat "$work/config.yaml"
 echo
@@ -80,6 +83,15 @@ ETCDCTL_API=3 etcdctl snapshot status "$work/restored.db" -w table
 echo
 echo "==> etcd-agent backup prune (keepLast: 2)"
 $agent backup prune --config "$work/config.yaml"
+echo
+echo "==> etcd-agent drill latest: restore the newest backup into a throwaway etcd on other ports and check it"
+mkdir -p "$work/drill"
+$agent drill latest --config "$work/config.yaml"
+echo
+echo "==> etcd-agent restore --dry-run: the plan for restoring this member from the newest backup (changes nothing)"
+$agent restore --snapshot latest --dry-run --config "$work/config.yaml" --topology explicit --name throwaway \
+  --data-dir "$work/throwaway.etcd" --initial-advertise-peer-urls "$ETCD_PEER" --listen-client-urls "$endpoint" \
+  --state-dir "$work/state"
 echo
 echo "==> etcd-agent run: the daemon, with a backup every 3 s, for 10 s (SIGTERM ends it, exit 0)"
 metrics_port=$(scripts/free-port.sh)

@@ -1,5 +1,5 @@
 # Sourced by the demo and the benchmarks: start/stop a throwaway single-member etcd on loopback.
-# Sets ETCD_ENDPOINT and ETCD_PID; etcd_stop kills it. Extra etcd flags may be passed to etcd_start.
+# Sets ETCD_ENDPOINT, ETCD_PEER and ETCD_PID; etcd_stop kills it. Extra etcd flags may be passed to etcd_start.
 
 etcd_start() {
   local dir=$1; shift
@@ -7,6 +7,7 @@ etcd_start() {
   client_port=$(scripts/free-port.sh)
   peer_port=$(scripts/free-port.sh)
   ETCD_ENDPOINT="http://127.0.0.1:${client_port}"
+  ETCD_PEER="http://127.0.0.1:${peer_port}"
   etcd --name throwaway --data-dir "$dir/throwaway.etcd" \
     --listen-client-urls "$ETCD_ENDPOINT" --advertise-client-urls "$ETCD_ENDPOINT" \
     --listen-peer-urls "http://127.0.0.1:${peer_port}" --initial-advertise-peer-urls "http://127.0.0.1:${peer_port}" \
