@@ -42,7 +42,7 @@ internal sealed class StoreRoundTripCheck : IDoctorCheck
             if (length != size || !sha256.AsSpan().SequenceEqual(SHA256.HashData(data)))
             {
                 failure = CheckResult.Failed(
-                    $"{store.Location}/{key}: wrote {size} bytes but read back {length} bytes with a different sha256",
+                    $"{store.Location}/{key}: wrote {size} bytes but read back {length} bytes with a different sha256: the store did not keep what it was sent",
                     CompatibilityFix(storeOptions));
             }
         }
