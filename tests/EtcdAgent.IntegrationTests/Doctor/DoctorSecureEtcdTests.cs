@@ -12,14 +12,17 @@ public sealed class DoctorTlsTests(TlsEtcdFixture fixture) : IClassFixture<TlsEt
 
     public void Dispose() => _dir.Dispose();
 
+    private (DoctorHarness Harness, string Config) WithTls(string tlsYaml)
+    {
+        var harness = new DoctorHarness(_dir);
+        return (harness, harness.WriteConfig(DoctorHarness.Etcd(fixture.Cluster.Endpoints, tlsYaml), harness.LocalStore()));
+    }
+
     [Fact]
     public async Task EtcdReachableAndClockSkewWorkOverMutualTls()
     {
-        var harness = new DoctorHarness(_dir);
         var tls = fixture.Tls;
-        var config = harness.WriteConfig(
-            DoctorHarness.Etcd(fixture.Cluster.Endpoints, $"  cacert: {tls.CaCert}\n  cert: {tls.ClientCert}\n  key: {tls.ClientKey}"),
-            harness.LocalStore());
+        var (harness, config) = WithTls($"  cacert: {tls.CaCert}\n  cert: {tls.ClientCert}\n  key: {tls.ClientKey}");
 
         var reachable = await harness.RunAsync(config, "etcd reachable");
         var skew = await harness.RunAsync(config, "clock skew");
@@ -32,11 +35,7 @@ public sealed class DoctorTlsTests(TlsEtcdFixture fixture) : IClassFixture<TlsEt
     [Fact]
     public async Task EtcdReachableFailsWithoutTheCaAndSaysWhichFilesToSet()
     {
-        var harness = new DoctorHarness(_dir);
-        var tls = fixture.Tls;
-        var config = harness.WriteConfig(
-            DoctorHarness.Etcd(fixture.Cluster.Endpoints, $"  cert: {tls.ClientCert}\n  key: {tls.ClientKey}"),
-            harness.LocalStore());
+        var (harness, config) = WithTls($"  cert: {fixture.Tls.ClientCert}\n  key: {fixture.Tls.ClientKey}");
 
         var result = await harness.RunAsync(config, "etcd reachable");
 

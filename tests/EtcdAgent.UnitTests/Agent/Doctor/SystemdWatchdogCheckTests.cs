@@ -43,37 +43,18 @@ public sealed class SystemdWatchdogCheckTests : IDisposable
         Assert.Contains("WatchdogSec=1min (60 s)", result.Detail, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task FailsWithoutWatchdogSec()
+    [Theory]
+    [InlineData("Type=notify", "set WatchdogSec=60")]
+    [InlineData("Type=notify\nWatchdogSec=5", "at least 10s")]
+    [InlineData("WatchdogSec=60", "set Type=notify")]
+    public async Task FailsWithTheFixForAMisconfiguredUnit(string service, string fix)
     {
-        Unit(_lib, "Type=notify");
+        Unit(_lib, service);
 
         var result = await RunAsync();
 
         Assert.Equal(CheckStatus.Fail, result.Status);
-        Assert.Contains("set WatchdogSec=60", result.Fix, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task FailsForATooShortWatchdog()
-    {
-        Unit(_lib, "Type=notify\nWatchdogSec=5");
-
-        var result = await RunAsync();
-
-        Assert.Equal(CheckStatus.Fail, result.Status);
-        Assert.Contains("at least 10s", result.Fix, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task FailsForASimpleService()
-    {
-        Unit(_lib, "WatchdogSec=60");
-
-        var result = await RunAsync();
-
-        Assert.Equal(CheckStatus.Fail, result.Status);
-        Assert.Contains("set Type=notify", result.Fix, StringComparison.Ordinal);
+        Assert.Contains(fix, result.Fix, StringComparison.Ordinal);
     }
 
     [Fact]
