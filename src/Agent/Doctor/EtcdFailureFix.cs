@@ -30,9 +30,15 @@ internal static class EtcdFailureFix
             RpcException r when r.StatusCode == GrpcStatusCode.DeadlineExceeded || r.Detail.Contains("timed out", StringComparison.OrdinalIgnoreCase) =>
                 $"etcd at {endpoints} did not answer in time: check firewalls and etcd's load, or raise etcd.dialTimeout/etcd.commandTimeout",
             ConfigurationException => "fix the file or setting the message names, then run `etcd-agent config check`",
-            _ => $"start etcd or point etcd.endpoints at this node's client URL (etcd's --advertise-client-urls; " +
+            _ => $"start etcd or point {EndpointsSetting(settings)} at this node's client URL (etcd's --advertise-client-urls; " +
                  $"http:// vs https:// must match); tried {endpoints}",
         };
         return CheckResult.Failed(message, fix);
     }
+
+    /// <summary>Where the endpoints came from, named so the operator edits the right thing.</summary>
+    private static string EndpointsSetting(EtcdConnectionSettings settings) =>
+        settings.Source.StartsWith("--", StringComparison.Ordinal) || settings.Source.StartsWith("ETCD", StringComparison.Ordinal)
+            ? settings.Source
+            : "etcd.endpoints";
 }
