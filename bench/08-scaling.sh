@@ -5,10 +5,10 @@
 #
 # Data: OUT/bench-<size>g.db (bench-1g.db is the one 02 leaves). A missing one is generated once (throwaway etcd,
 # EtcdFill to the target size, `etcdctl snapshot save`) and kept, so reruns skip the fill (delete them after changing
-# EtcdFill). For each size the snapshot
-# is restored into a throwaway etcd; `backup create` goes to a LOCAL-DIRECTORY store (store.type local, on the same
-# disk as the spool dir) with zstd -1 and AES-256-GCM on, the pipeline's defaults. Time and peak RSS come from
-# /usr/bin/time (%e = elapsed wall clock, %M = maximum resident set, the same fields `time -v` prints).
+# EtcdFill). For each size the snapshot is restored into a throwaway etcd; `backup create` goes to a LOCAL-DIRECTORY
+# store (store.type local, on the same disk as the spool dir) with zstd -1 and AES-256-GCM on, the pipeline's
+# defaults. Time and peak RSS come from /usr/bin/time (%e = elapsed wall clock, %M = maximum resident set, the same
+# fields `time -v` prints).
 #
 # Env: SIZES (GiB, default "0.25 1 2"), ROUNDS (alternating rounds per size, default 3).
 # Writes OUT/scaling-results.psv, one line per size measured (appended as each size finishes, so a run cut short
@@ -35,12 +35,25 @@ trap 'exit 130' INT TERM
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
+# etcd_start gives up after 10 s, but a restored 2 GiB member rebuilds its index for longer on a loaded machine:
+# if etcd is still running, wait for it (up to 5 minutes) instead of failing.
+start_etcd() {
+  etcd_start "$@" && return 0
+  for _ in $(seq 1 3000); do
+    if grep -q "ready to serve client requests" "$1/etcd.log" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$ETCD_PID" 2>/dev/null; then cat "$1/etcd.log" >&2; echo "etcd failed to start" >&2; return 1; fi
+    sleep 0.1
+  done
+  echo "etcd did not become ready in 5 minutes; log: $1/etcd.log" >&2
+  return 1
+}
+
 generate() { # file target-bytes -> a Kubernetes-like snapshot of about target-bytes
   local file=$1 target=$2 gen
   [ -f "$fill" ] || { echo "missing $fill: dotnet build bench/EtcdFill -c Release" >&2; exit 1; }
   gen=$(mktemp -d -t etcd-agent-scaling-fill-XXXXXX)
   work=$gen
-  etcd_start "$gen" --quota-backend-bytes=8589934592
+  start_etcd "$gen" --quota-backend-bytes=8589934592
   echo "generating $file ($target bytes) with EtcdFill"
   dotnet "$fill" "$ETCD_ENDPOINT" "$target"
   etcdctl --endpoints "$ETCD_ENDPOINT" snapshot save "$gen/snap.db" >/dev/null
@@ -68,7 +81,7 @@ for gib in $sizes; do
   work=$(mktemp -d -t etcd-agent-scaling-XXXXXX)
   etcdctl snapshot restore "$snap" --data-dir "$work/throwaway.etcd" --name throwaway \
     --initial-cluster throwaway=http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 >/dev/null 2>&1
-  etcd_start "$work" --quota-backend-bytes=8589934592
+  start_etcd "$work" --quota-backend-bytes=8589934592
   db=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/.*"dbSize":\([0-9]*\).*/\1/')
   mkdir -m 700 "$work/store"
   "$agent" key generate "$work/key" >/dev/null
@@ -99,9 +112,9 @@ YAML
   stored=$("$agent" backup list --config "$work/config.yaml" -w json | sed -n 's/.*"storedSize": \([0-9]*\).*/\1/p' | head -n1)
   etcd_stop
 
-  # snapshot status on the cached snapshot file, page cache warm, alternating (quick: 3 rounds at least).
+  # snapshot status on the cached snapshot file, page cache warm, alternating (quick: 5 rounds at least).
   cat "$snap" > /dev/null
-  for i in $(seq 1 "$(( rounds > 3 ? rounds : 3 ))"); do
+  for i in $(seq 1 "$(( rounds > 5 ? rounds : 5 ))"); do
     run "$work/status.txt" "$agent" snapshot status "$snap" -w json
     run "$work/estatus.txt" etcdctl snapshot status "$snap" -w json
   done

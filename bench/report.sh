@@ -295,7 +295,7 @@ Kubernetes-like databases of ~0.25, 1 and 2 GiB (bench/EtcdFill, cached as artif
 restored into a throwaway etcd. \`etcd-agent backup create\` to a **local-directory store** (store.type local, same
 disk; zstd -1, AES-256-GCM on) alternates with \`etcdctl snapshot save\` for ${rounds} rounds per size; then
 \`etcd-agent snapshot status\` alternates with \`etcdctl snapshot status\` on the snapshot file (page cache warm, at
-least 3 rounds). Medians; ratio = etcd-agent median ÷ etcdctl median. Sizes measured in this run: ${measured} GiB.
+least 5 rounds). Medians; ratio = etcd-agent median ÷ etcdctl median. Sizes measured in this run: ${measured} GiB.
 "s/GiB" is the time divided by the database size; "marginal s/GiB" is the slope between consecutive sizes, which
 leaves out fixed costs such as process start-up.
 
@@ -312,7 +312,7 @@ SCALING
   echo
   # Verdicts computed from the numbers above. Time: the marginal s/GiB between consecutive sizes agree within 25%
   # (needs three sizes; with two there is one slope and nothing to compare it with). Memory: etcd-agent's peak RSS
-  # grows by at most max(8 MiB, 10%) from the smallest to the largest size.
+  # grows by at most max(8 MiB, 10%) from each size to the next.
   for spec in "backup create|6|7|8|9" "snapshot status|10|11|12|13"; do
     IFS='|' read -r op tcol rcol etcol ercol <<<"$spec"
     awk -F'|' -v op="$op" -v tc="$tcol" -v rc="$rcol" -v etc="$etcol" -v erc="$ercol" '
@@ -323,19 +323,25 @@ SCALING
           s = (t[i] - t[i-1]) / (g[i] - g[i-1]); es = (et[i] - et[i-1]) / (g[i] - g[i-1])
           slopes = slopes sprintf("%s%.2f (%.2f→%.2f GiB)", (i > 2 ? ", " : ""), s, g[i-1], g[i])
           eslopes = eslopes sprintf("%s%.2f", (i > 2 ? ", " : ""), es)
-          if (s < lo) lo = s; if (s > hi) hi = s
+          if (s < lo) lo = s; if (s > hi) hi = s; if (i == 2) first = s
         }
         if (n < 2) { printf "- **%s**: one size measured, no scaling verdict.\n", op; exit }
         if (n < 3) verdict = "not testable with two sizes (one slope)"
         else if (lo > 0 && hi / lo <= 1.25) verdict = sprintf("**~linear** (slopes within %.0f%% of each other)", 100 * (hi / lo - 1))
-        else if (lo > 0) verdict = sprintf("**not linear within 25%%** (slopes differ by %.0f%%)", 100 * (hi / lo - 1))
+        else if (lo > 0) verdict = sprintf("**not linear within 25%%** (slopes differ by %.0f%%; the last slope is %s than the first: %s)", \
+          100 * (hi / lo - 1), (s > first ? "higher" : "lower"), (s > first ? "super-linear" : "sub-linear, larger sizes cost less per GiB"))
         else verdict = "**not linear** (time did not grow between two sizes)"
-        grow = (r[n] - r[1]) / 1024; base = r[1] / 1024
-        lim = (base * 0.10 > 8 ? base * 0.10 : 8)
-        mverdict = (grow <= lim) ? "**flat**" : "**not flat**"
+        steps = ""; flat = 1
+        for (i = 2; i <= n; i++) {
+          d = (r[i] - r[i-1]) / 1024; lim = (r[i-1] / 1024 * 0.10 > 8 ? r[i-1] / 1024 * 0.10 : 8)
+          if (d > lim) flat = 0
+          steps = steps sprintf("%s%+.0f MiB %.2f→%.2f GiB", (i > 2 ? ", " : ""), d, g[i-1], g[i])
+        }
+        grow = (r[n] - r[1]) / 1024
+        mverdict = flat ? "**flat**" : "**not flat**"
         printf "- **%s** time: marginal s/GiB %s — %s; etcdctl in the same run: %s s/GiB. ", op, slopes, verdict, eslopes
-        printf "Peak RSS: %d MiB at %.2f GiB → %d MiB at %.2f GiB (%+.0f MiB, %+.1f MiB per GiB) — %s (limit: +max(8 MiB, 10%%)); etcdctl %d → %d MiB.\n", \
-          r[1] / 1024, g[1], r[n] / 1024, g[n], grow, grow / (g[n] - g[1]), mverdict, er[1] / 1024, er[n] / 1024
+        printf "Peak RSS: %d MiB at %.2f GiB → %d MiB at %.2f GiB (%s; %+.1f MiB per GiB overall) — %s (flat = no step grows by more than max(8 MiB, 10%%)); etcdctl %d → %d MiB.\n", \
+          r[1] / 1024, g[1], r[n] / 1024, g[n], steps, grow / (g[n] - g[1]), mverdict, er[1] / 1024, er[n] / 1024
       }' <<<"$sorted"
   done
   for want in 0.25 1 2; do

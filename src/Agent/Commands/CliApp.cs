@@ -51,6 +51,7 @@ internal static class CliApp
         root.Subcommands.Add(agent.AddTo(RunCommand.Create(context, flags, agent)));
         root.Subcommands.Add(agent.AddTo(RestoreCommand.Create(context, flags, agent), readsBackups: true));
         root.Subcommands.Add(agent.AddTo(DrillCommand.Create(context, agent, writeOut), readsBackups: true));
+        root.Subcommands.Add(agent.AddTo(DoctorCommand.Create(context, flags, agent, writeOut)));
         root.Subcommands.Add(new Command("key", "Manage encryption keys") { KeyGenerateCommand.Create(context) });
         root.Subcommands.Add(endpoint);
         root.Subcommands.Add(member);
