@@ -21,11 +21,11 @@ measure() { # file command... -> appends "seconds kib"
 
 rm -f "$out"/status-agent.txt "$out"/status-etcdctl.txt "$out"/verify-agent.txt
 cat "$snap" > /dev/null # both start from a warm page cache
-for i in $(seq 1 "$pairs"); do
+for _ in $(seq 1 "$pairs"); do
   measure "$out/status-agent.txt" "$agent" snapshot status "$snap" -w json
   measure "$out/status-etcdctl.txt" etcdctl snapshot status "$snap" -w json
 done
-for i in $(seq 1 3); do
+for _ in $(seq 1 3); do
   measure "$out/verify-agent.txt" "$agent" snapshot verify "$snap"
 done
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the bench scripts: shared helpers.
 
 # Median of the numbers on stdin, one per line (mean of the middle two when the count is even).

@@ -311,8 +311,9 @@ SCALING
   done <<<"$sorted"
   echo
   # Verdicts computed from the numbers above. Time: the marginal s/GiB between consecutive sizes agree within 25%
-  # (needs three sizes; with two there is one slope and nothing to compare it with). Memory: etcd-agent's peak RSS
-  # grows by at most max(8 MiB, 10%) from each size to the next.
+  # (needs three sizes; with two there is one slope and nothing to compare it with); and, less sensitive to the load
+  # changing between sizes, whether etcd-agent ÷ etcdctl grows by more than 10% from the smallest to the largest
+  # size. Memory: etcd-agent's peak RSS grows by at most max(8 MiB, 10%) from each size to the next.
   for spec in "backup create|6|7|8|9" "snapshot status|10|11|12|13"; do
     IFS='|' read -r op tcol rcol etcol ercol <<<"$spec"
     awk -F'|' -v op="$op" -v tc="$tcol" -v rc="$rcol" -v etc="$etcol" -v erc="$ercol" '
@@ -339,7 +340,11 @@ SCALING
         }
         grow = (r[n] - r[1]) / 1024
         mverdict = flat ? "**flat**" : "**not flat**"
+        ratios = ""
+        for (i = 1; i <= n; i++) ratios = ratios sprintf("%s%.2f", (i > 1 ? " → " : ""), t[i] / et[i])
+        rverdict = (t[n] / et[n] <= 1.10 * t[1] / et[1]) ? "does not grow with the size, so no super-linear cost beyond etcdctl'"'"'s" : sprintf("grows by %.0f%% from the smallest to the largest size (more than 10%%)", 100 * ((t[n] / et[n]) / (t[1] / et[1]) - 1))
         printf "- **%s** time: marginal s/GiB %s — %s; etcdctl in the same run: %s s/GiB. ", op, slopes, verdict, eslopes
+        printf "Load-independent check, etcd-agent ÷ etcdctl (alternated, so both saw the same load) per size: %s — %s. ", ratios, rverdict
         printf "Peak RSS: %d MiB at %.2f GiB → %d MiB at %.2f GiB (%s; %+.1f MiB per GiB overall) — %s (flat = no step grows by more than max(8 MiB, 10%%)); etcdctl %d → %d MiB.\n", \
           r[1] / 1024, g[1], r[n] / 1024, g[n], steps, grow / (g[n] - g[1]), mverdict, er[1] / 1024, er[n] / 1024
       }' <<<"$sorted"
