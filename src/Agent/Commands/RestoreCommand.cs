@@ -58,6 +58,12 @@ internal static class RestoreCommand
                               ?? throw new ConfigurationException(resume
                                   ? $"no unfinished restore in {store.Root}: nothing to resume"
                                   : $"no restore to roll back in {store.Root}");
+                if (resume && journal.State == JournalState.RollingBack)
+                {
+                    throw new ConfigurationException(
+                        $"restore {journal.Id} is being rolled back and that did not finish: run `etcd-agent restore --rollback` again to finish it (it cannot be resumed any more)");
+                }
+
                 var runner = new RestoreRunner(store, planner.TopologyFor(journal), Clients(parse, context, connection, journal.Member), output, context.Time, timeouts);
                 if (resume)
                 {
@@ -89,7 +95,9 @@ internal static class RestoreCommand
             if (!request.DryRun && store.Unfinished() is { } unfinished)
             {
                 throw new ConfigurationException(
-                    $"restore {unfinished.Id} (started {unfinished.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) did not finish: run `etcd-agent restore --resume` to finish it or `--rollback` to undo it first");
+                    unfinished.State == JournalState.RollingBack
+                        ? $"the rollback of restore {unfinished.Id} did not finish: run `etcd-agent restore --rollback` again first"
+                        : $"restore {unfinished.Id} (started {unfinished.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) did not finish: run `etcd-agent restore --resume` to finish it or `--rollback` to undo it first");
             }
 
             RestorePlan plan;

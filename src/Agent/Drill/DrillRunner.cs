@@ -133,9 +133,17 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
         finally
         {
             etcd?.Dispose();
-            if (Directory.Exists(work))
+            try
             {
-                Directory.Delete(work, recursive: true);
+                if (Directory.Exists(work))
+                {
+                    Directory.Delete(work, recursive: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The report (pass or fail) matters more than a leftover temp dir; the next drill uses a new one.
+                _ = ex;
             }
         }
     }

@@ -99,15 +99,19 @@ internal sealed class DataDirs(MemberConfig member, string restoreId)
         }
     }
 
-    /// <summary>Rollback of <see cref="Install"/>: the restored member moves into the work dir (kept, not deleted).</summary>
+    /// <summary>
+    /// Rollback of <see cref="Install"/>: the restored member (and WAL files) move into the work dir (kept, not
+    /// deleted). Only called, once, when the journal says Install started — which it only does after MoveAside
+    /// finished, so whatever is in member/ (and in the WAL dir) now is the restore's, never the old data.
+    /// </summary>
     public void UndoInstall()
     {
-        if (Directory.Exists(Member) && Directory.Exists(OldMember))
+        if (Directory.Exists(Member))
         {
             Directory.Move(Member, Unused(Path.Combine(Work, "restored-member")));
         }
 
-        if (member.WalDir is { } wal && Directory.Exists(Path.Combine(WalWork!, "old-wal")))
+        if (member.WalDir is { } wal)
         {
             MoveEntries(wal, Unused(Path.Combine(WalWork!, "restored-wal")));
         }
@@ -128,7 +132,12 @@ internal sealed class DataDirs(MemberConfig member, string restoreId)
 
         if (member.WalDir is { } wal)
         {
-            MoveEntries(Path.Combine(WalWork!, "old-wal"), wal);
+            var oldWal = Path.Combine(WalWork!, "old-wal");
+            MoveEntries(oldWal, wal);
+            if (Directory.Exists(oldWal) && !Directory.EnumerateFileSystemEntries(oldWal).Any())
+            {
+                Directory.Delete(oldWal); // empty: its files are back
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-using EtcdAgent.Configuration;
 using EtcdAgent.Snapshots;
 
 namespace EtcdAgent.Restore;
@@ -25,7 +24,7 @@ internal sealed class JournalStore(string stateDir)
         }
         catch (IOException ex)
         {
-            throw new ConfigurationException(
+            throw new RestoreStepException(
                 $"another etcd-agent restore is running on this node (it holds {Path.Combine(Root, "lock")}): wait for it to finish, or stop it first ({ex.Message})");
         }
     }
@@ -62,5 +61,6 @@ internal sealed class JournalStore(string stateDir)
             .ToList();
     }
 
-    public RestoreJournal? Unfinished() => All().FirstOrDefault(j => j.State == JournalState.InProgress);
+    /// <summary>The newest restore (or rollback) that did not finish, if any.</summary>
+    public RestoreJournal? Unfinished() => All().FirstOrDefault(j => j.State is JournalState.InProgress or JournalState.RollingBack);
 }

@@ -45,6 +45,12 @@ internal sealed record RestoreJournal
 
     public required bool ForceStart { get; init; }
 
+    /// <summary>The data dir held a member when the restore was planned (a new node's did not).</summary>
+    public bool HadOldMember { get; init; } = true;
+
+    /// <summary>Rollback actions already taken (a rollback is journaled too, so it can be repeated safely).</summary>
+    public List<string> Undone { get; init; } = [];
+
     public required List<JournalStep> Steps { get; init; }
 
     /// <summary>etcd starts an empty keyspace at revision 1, so a snapshot of one (status revision 0) comes back at 1.</summary>
@@ -93,6 +99,7 @@ internal static class JournalState
 {
     public const string InProgress = "in-progress";
     public const string Completed = "completed";
+    public const string RollingBack = "rolling-back";
     public const string RolledBack = "rolled-back";
 }
 

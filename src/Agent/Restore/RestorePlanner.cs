@@ -62,6 +62,7 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
                 Topology = topology.Spec,
                 Member = member,
                 ForceStart = request.ForceStart,
+                HadOldMember = new DataDirs(member, id).HasOldMember,
                 Steps = [],
             };
             var dirs = new DataDirs(member, id);
@@ -283,7 +284,11 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
             }
         }
 
-        if (member.WalDir is not null && member.WalDir.StartsWith(member.DataDir + "/", StringComparison.Ordinal))
+        if (member.WalDir is not null && (member.WalDir + "/").StartsWith(Path.Combine(member.DataDir, "member") + "/", StringComparison.Ordinal))
+        {
+            problems.Add($"the WAL dir {member.WalDir} is inside {Path.Combine(member.DataDir, "member")}, which the restore moves aside as a whole; move the WAL dir out of member/ first (or restore without --wal-dir)");
+        }
+        else if (member.WalDir is not null && member.WalDir.StartsWith(member.DataDir + "/", StringComparison.Ordinal))
         {
             warnings.Add($"the WAL dir {member.WalDir} is inside the data dir {member.DataDir}");
         }

@@ -40,49 +40,61 @@ internal sealed class RestoreRunner(
         store.Save(journal);
     }
 
+    /// <summary>
+    /// Undoes what the journal says was started, in reverse. Every undo action is itself journaled (state
+    /// rolling-back, then each action in <see cref="RestoreJournal.Undone"/>), so a rollback that is interrupted or
+    /// fails (a start command failing) is simply run again and skips what it already did — it never re-judges which
+    /// directory is old from the directories alone.
+    /// </summary>
     public async Task RollbackAsync(RestoreJournal journal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(journal);
         var dirs = new DataDirs(journal.Member, journal.Id);
-        var touchedDirs = journal.Started(RestoreSteps.MoveAside);
-        if (journal.Started(RestoreSteps.StartApiServer))
+        if (journal.Started(RestoreSteps.MoveAside) && journal.HadOldMember && !journal.Undone.Contains(UndoMoveAside) && !Directory.Exists(dirs.OldMember))
         {
-            output.WriteLine("Stopping kube-apiserver (it was started on the restored data)");
-            await topology.StopApiServerAsync(cancellationToken).ConfigureAwait(false);
+            throw new RestoreStepException(
+                $"the old member is no longer in {dirs.OldMember} (was the work dir removed?): there is nothing to roll back to. The restored member stays as it is.");
         }
 
-        if (journal.Started(RestoreSteps.StopEtcd))
+        journal.State = JournalState.RollingBack;
+        store.Save(journal);
+        await UndoAsync(journal, "stop-apiserver", journal.Started(RestoreSteps.StartApiServer), "Stopping kube-apiserver (it was started on the restored data)",
+            () => topology.StopApiServerAsync(cancellationToken)).ConfigureAwait(false);
+        await UndoAsync(journal, "stop-etcd", journal.Started(RestoreSteps.StopEtcd), $"Stopping etcd: {topology.StopText}", async () =>
         {
-            output.WriteLine($"Stopping etcd: {topology.StopText}");
             await topology.StopEtcdAsync(cancellationToken).ConfigureAwait(false);
-            await WaitPortsClosedAsync(journal.Member, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (journal.Started(RestoreSteps.Install))
+            await WaitPortsClosedAsync(journal.Member, rollingBack: true, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        await UndoAsync(journal, "undo-install", journal.Started(RestoreSteps.Install), $"Moving the restored member out of {journal.Member.DataDir} (kept in {dirs.Work})", () =>
         {
-            output.WriteLine($"Moving the restored member out of {journal.Member.DataDir} (kept in {dirs.Work})");
             dirs.UndoInstall();
-        }
-
-        if (touchedDirs)
+            return Task.CompletedTask;
+        }).ConfigureAwait(false);
+        await UndoAsync(journal, UndoMoveAside, journal.Started(RestoreSteps.MoveAside), $"Putting the old member back into {dirs.Member}", () =>
         {
-            output.WriteLine($"Putting the old member back into {dirs.Member}");
             dirs.UndoMoveAside();
-        }
-
-        if (journal.Started(RestoreSteps.StopEtcd))
-        {
-            output.WriteLine($"Starting the old etcd: {topology.StartText}");
-            await topology.StartEtcdAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (journal.Started(RestoreSteps.StopApiServer))
-        {
-            output.WriteLine("Putting kube-apiserver's manifest back");
-            await topology.StartApiServerAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+            return Task.CompletedTask;
+        }).ConfigureAwait(false);
+        await UndoAsync(journal, "start-etcd", journal.Started(RestoreSteps.StopEtcd), $"Starting the old etcd: {topology.StartText}",
+            () => topology.StartEtcdAsync(cancellationToken)).ConfigureAwait(false);
+        await UndoAsync(journal, "start-apiserver", journal.Started(RestoreSteps.StopApiServer), "Putting kube-apiserver's manifest back",
+            () => topology.StartApiServerAsync(cancellationToken)).ConfigureAwait(false);
         journal.State = JournalState.RolledBack;
+        store.Save(journal);
+    }
+
+    private const string UndoMoveAside = "undo-move-aside";
+
+    private async Task UndoAsync(RestoreJournal journal, string name, bool needed, string title, Func<Task> action)
+    {
+        if (!needed || journal.Undone.Contains(name))
+        {
+            return;
+        }
+
+        output.WriteLine(title);
+        await action().ConfigureAwait(false);
+        journal.Undone.Add(name);
         store.Save(journal);
     }
 
@@ -113,7 +125,7 @@ internal sealed class RestoreRunner(
                 await topology.StopEtcdAsync(cancellationToken).ConfigureAwait(false);
                 break;
             case RestoreSteps.PortsClosed:
-                await WaitPortsClosedAsync(member, cancellationToken).ConfigureAwait(false);
+                await WaitPortsClosedAsync(member, rollingBack: false, cancellationToken).ConfigureAwait(false);
                 break;
             case RestoreSteps.MoveAside:
                 dirs.MoveAside();
@@ -141,13 +153,14 @@ internal sealed class RestoreRunner(
         }
     }
 
-    private async Task WaitPortsClosedAsync(MemberConfig member, CancellationToken cancellationToken)
+    private async Task WaitPortsClosedAsync(MemberConfig member, bool rollingBack, CancellationToken cancellationToken)
     {
         var open = await PortProbe.WaitAllClosedAsync(member.PortsToGate, timeouts.Stop, time, cancellationToken).ConfigureAwait(false);
         if (open is not null)
         {
             throw new RestoreStepException(
-                $"etcd still answers on {open} {timeouts.Stop.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s after it was told to stop ({topology.StopText}). Stop it, then run restore --resume (or --rollback).");
+                $"etcd still answers on {open} {timeouts.Stop.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s after it was told to stop ({topology.StopText}). Stop it, then run " +
+                (rollingBack ? "restore --rollback again." : "restore --resume (or --rollback)."));
         }
     }
 }
