@@ -26,14 +26,14 @@ public sealed class RestorePublishedBinaryTests : IDisposable
         }
 
         var snapshot = _dir.File("saved.db");
-        var save = await ProcessRunner.RunAsync(PublishedBinary.Path, ["snapshot", "save", snapshot, "--endpoints", etcd.ClientUrl], Environment());
+        var save = await ProcessRunner.RunAsync(RepoPaths.PublishedBinary, ["snapshot", "save", snapshot, "--endpoints", etcd.ClientUrl], Environment());
         Assert.True(save.ExitCode == 0, save.Stderr);
         using (var client = etcd.Client())
         {
             await client.PutAsync("/p/000", "later");
         }
 
-        var restore = await ProcessRunner.RunAsync(PublishedBinary.Path, ["restore", "--snapshot", snapshot, "--yes", .. Explicit(etcd, _dir.File("state"))],
+        var restore = await ProcessRunner.RunAsync(RepoPaths.PublishedBinary, ["restore", "--snapshot", snapshot, "--yes", .. Explicit(etcd, _dir.File("state"))],
             Environment(), TimeSpan.FromSeconds(120));
 
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
@@ -46,7 +46,7 @@ public sealed class RestorePublishedBinaryTests : IDisposable
     {
         // A copy outside the checkout, readable by everyone, so `nobody` can run it wherever the checkout lives.
         var binary = _dir.File("etcd-agent");
-        File.Copy(PublishedBinary.Path, binary);
+        File.Copy(RepoPaths.PublishedBinary, binary);
         File.SetUnixFileMode(_dir.Path, (UnixFileMode)0b111_101_101);
         File.SetUnixFileMode(binary, (UnixFileMode)0b111_101_101);
 
