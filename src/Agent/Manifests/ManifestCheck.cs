@@ -84,11 +84,8 @@ internal static class ManifestCheck
         return null;
     }
 
-    /// <summary>A value from hostile data, echoed at most 80 characters long.</summary>
-    public static string Bounded(string? value) =>
-        value is null ? "(none)"
-        : value.Length <= 80 ? value
-        : string.Concat(value.AsSpan(0, 80), $"... ({value.Length.ToString(CultureInfo.InvariantCulture)} characters)");
+    /// <summary>A value from hostile data, echoed bounded.</summary>
+    public static string Bounded(string? value) => Output.Echo.Bounded(value);
 
     private static string? ContentProblem(BackupManifest manifest, string id)
     {
