@@ -6,7 +6,7 @@ namespace EtcdAgent.IntegrationTests.Restore;
 
 /// <summary>
 /// Issue 16 item 2: a rollback always has a way out. The journal's stop command goes stale (`kill PID` of a process
-/// that is gone); flags given to the rollback win, a member that is demonstrably down counts as stopped, a failed
+/// that is gone, or any command that worked once and no longer does); flags given to the rollback win, a member that is demonstrably down counts as stopped, a failed
 /// rollback is run again, and `--abandon` ends a journal an operator repaired by hand.
 /// </summary>
 public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
@@ -39,9 +39,9 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task RollbackWhoseJournaledStopIsStaleFailsClearlyAndSucceedsWithTheStopCommandGivenNow()
     {
-        await RestoreStoppingWithKillOfTodaysPidAsync();
+        await RestoreWithAStopCommandThatGoesStaleAsync();
 
-        // The journal says `kill OLDPID`: that process is gone, and the restored etcd (a new pid) still answers.
+        // The journal's stop command fails now, and the restored etcd still answers.
         var stale = await AgentAsync(["restore", "--rollback", "--state-dir", State, "--stop-timeout", "5s"]);
         Assert.NotEqual(0, stale.ExitCode);
         Assert.Contains("still answers", stale.Stderr, StringComparison.Ordinal);
@@ -61,13 +61,13 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task StaleStopWhileTheMemberIsDemonstrablyDownCountsAsDone()
     {
-        await RestoreStoppingWithKillOfTodaysPidAsync();
+        await RestoreWithAStopCommandThatGoesStaleAsync();
         await _etcd.StopAsync(); // the operator stopped it by hand
 
         var rollback = await AgentAsync(["restore", "--rollback", "--state-dir", State]);
 
         Assert.True(rollback.ExitCode == 0, rollback.Stdout + rollback.Stderr);
-        Assert.Contains("etcd is down", rollback.Stdout, StringComparison.Ordinal);
+        Assert.True(rollback.Stdout.Contains("etcd is down", StringComparison.Ordinal), rollback.Stdout);
         Assert.Contains("counted as stopped", rollback.Stdout, StringComparison.Ordinal);
         Assert.Equal("rolled-back", Journal(State).GetProperty("state").GetString());
         await _etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
@@ -117,14 +117,19 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
         Assert.Null(await GetAsync(restored, "/later/002"));
     }
 
-    /// <summary>A completed restore whose journal says `kill PID` with the pid etcd has now (gone after the restore).</summary>
-    private async Task RestoreStoppingWithKillOfTodaysPidAsync()
+    /// <summary>
+    /// A completed restore whose journaled stop command worked once and fails from then on, as `kill PID` does once
+    /// that process is gone. (Not `kill PID` itself: here nothing reaps the orphaned etcd, so its zombie keeps the pid
+    /// and `kill` goes on succeeding.)
+    /// </summary>
+    private async Task RestoreWithAStopCommandThatGoesStaleAsync()
     {
-        var pid = File.ReadAllText(Path.Combine(_etcd.Dir, "etcd.pid")).Trim();
+        var ticket = _dir.File("stop-ticket");
+        File.WriteAllText(ticket, "once");
         string[] flags = [.. Explicit(_etcd, State)];
-        flags[Array.IndexOf(flags, "--stop-command") + 1] = $"kill {pid}";
+        flags[Array.IndexOf(flags, "--stop-command") + 1] = $"rm {ticket} && {_etcd.StopCommand}";
         var restore = await AgentAsync(["restore", "--snapshot", "latest", "--store", Store, "--yes", .. flags]);
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr + _etcd.Log);
-        Assert.NotEqual(pid, File.ReadAllText(Path.Combine(_etcd.Dir, "etcd.pid")).Trim());
+        Assert.False(File.Exists(ticket));
     }
 }
