@@ -30,18 +30,14 @@ internal static class DataDirHolders
                     holders.Add($"{Command(proc)} (pid {pid.ToString(CultureInfo.InvariantCulture)}) holds {path}");
                 }
             }
-            catch (DirectoryNotFoundException)
-            {
-                // The process exited while we looked: it holds nothing any more.
-            }
-            catch (FileNotFoundException)
-            {
-                // Likewise.
-            }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
-                // Not ours to read (restore runs as root, so rare): it cannot be ruled out, so it is counted.
-                unreadable++;
+                // A process that exited meanwhile, or a zombie (no cwd, no files), holds nothing. Anything else could
+                // not be read (restore runs as root, so rare) and cannot be ruled out, so it is counted.
+                if (!Gone(proc))
+                {
+                    unreadable++;
+                }
             }
         }
 
@@ -51,14 +47,55 @@ internal static class DataDirHolders
     /// <summary>The first path under one of <paramref name="roots"/> that the process has open or works in, or null.</summary>
     private static string? Held(string proc, List<string> roots)
     {
-        var targets = new List<string?> { new FileInfo(Path.Combine(proc, "cwd")).LinkTarget };
-        targets.AddRange(Directory.EnumerateFileSystemEntries(Path.Combine(proc, "fd")).Select(fd => new FileInfo(fd).LinkTarget));
-        return targets.OfType<string>().FirstOrDefault(t => roots.Any(r => Under(t, r)));
+        if (Link(Path.Combine(proc, "cwd")) is { } cwd && roots.Any(r => Under(cwd, r)))
+        {
+            return cwd;
+        }
+
+        foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(proc, "fd")))
+        {
+            if (Link(fd) is { } target && roots.Any(r => Under(target, r)))
+            {
+                return target;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The link's target, or null when it vanished while we looked (a file closed, a zombie's cwd).</summary>
+    private static string? Link(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A deleted file's link reads "PATH (deleted)"; it is still held, under the same directory.</summary>
     private static bool Under(string path, string root) =>
         path == root || path.StartsWith(root + "/", StringComparison.Ordinal);
+
+    private static bool Gone(string proc)
+    {
+        try
+        {
+            var stat = File.ReadAllText(Path.Combine(proc, "stat"));
+            return stat[(stat.LastIndexOf(')') + 1)..].TrimStart().StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
 
     private static string Command(string proc)
     {
