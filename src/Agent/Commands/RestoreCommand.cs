@@ -202,7 +202,7 @@ internal static class RestoreCommand
             else
             {
                 using var progress = TerminalProgress.Create(context, manifest.Stored.Size);
-                                // Not fsynced: a scratch copy used minutes later; etcd's restore binary checks its sha256 trailer again,
+                // Not fsynced: a scratch copy used minutes later; etcd's restore binary checks its sha256 trailer again,
                 // so a copy damaged by a crash in between is refused, never restored.
                 report = await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken, durable: false)
                     .ConfigureAwait(false);

@@ -98,7 +98,9 @@ internal static class RestoreJournalVerbs
         JournalAbandon.Mark(journal, store, context.Time);
         var dirs = new DataDirs(journal.Member, journal.Id);
         context.Out.WriteLine($"Restore {journal.Id} abandoned. A fresh `etcd-agent restore` works from here.");
-        context.Out.WriteLine($"  Once the member is confirmed good and the old data is no longer wanted, free the space: rm -rf {dirs.Work}{(dirs.WalWork is { } w ? " " + w : string.Empty)}");
+        var fetched = File.Exists(journal.SnapshotPath) && journal.SnapshotPath.StartsWith(store.Root + "/", StringComparison.Ordinal) ? " " + journal.SnapshotPath : string.Empty;
+        context.Out.WriteLine(
+            $"  Once the member is confirmed good and the old data is no longer wanted, free the space: rm -rf {dirs.Work}{(dirs.WalWork is { } w ? " " + w : string.Empty)}{fetched}");
         return ExitCodes.Success;
     }
 

@@ -33,7 +33,8 @@ internal static class JournalAbandon
         {
             foreach (var dir in Directory.EnumerateDirectories(dirs.Work).Where(d => d != dirs.OldMember).Order(StringComparer.Ordinal))
             {
-                lines.Add($"{dir}: {(Path.GetFileName(dir) == "staged" ? "the restore's staging output" : "the restored member, moved out by a rollback")}");
+                var empty = !Directory.EnumerateFileSystemEntries(dir).Any() ? " (empty)" : string.Empty;
+                lines.Add($"{dir}: {(Path.GetFileName(dir) == "staged" ? "the restore's staging output" : "the restored member, moved out by a rollback")}{empty}");
             }
         }
 
