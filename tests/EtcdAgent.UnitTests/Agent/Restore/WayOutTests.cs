@@ -107,6 +107,18 @@ public sealed class WayOutTests : IDisposable
         Assert.True(Directory.Exists(dirs.OldMember));
     }
 
+    [Fact]
+    public void ADamagedJournalSaysHowToGetPastIt()
+    {
+        var store = new JournalStore(Path.Combine(_root, "state"));
+        Directory.CreateDirectory(store.WorkDir("r9"));
+        File.WriteAllText(Path.Combine(store.WorkDir("r9"), "journal.json"), "{ not json");
+
+        var error = Assert.Throws<InvalidDataException>(() => store.Unfinished());
+
+        Assert.Contains($"move its directory out of {store.Root}", error.Message, StringComparison.Ordinal);
+    }
+
     private MemberConfig Member() => new()
     {
         Name = "m1",
