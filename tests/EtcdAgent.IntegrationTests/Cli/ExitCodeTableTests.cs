@@ -7,7 +7,7 @@ namespace EtcdAgent.IntegrationTests.Cli;
 /// <summary>
 /// README's exit-code table, one row at a time, each cause provoked for real through the built binary (real etcd,
 /// real s3rver, a real full tmpfs). Rows tested elsewhere: 3/4/5 (Cli/SecureEtcdCliTests, EndpointHealth), 6
-/// (Storage/BackupCliTests, HostileManifestTests), 12 (Snapshots/SnapshotSaveTests: a full tmpfs), 78 (Scheduling/RunCommandTests), 130 (Scheduling/RunCommandTests).
+/// (Storage/BackupCliTests, HostileManifestTests), 12 (Snapshots/SnapshotSaveTests: a full tmpfs), 1 (Restore/RestoreClusterTests: a restore step refused), 78 (Scheduling/RunCommandTests).
 /// </summary>
 public sealed class ExitCodeTableTests(EtcdAndS3Fixture fixture) : IClassFixture<EtcdAndS3Fixture>, IDisposable
 {
@@ -165,6 +165,21 @@ public sealed class ExitCodeTableTests(EtcdAndS3Fixture fixture) : IClassFixture
         Assert.True(result.ExitCode == 13, result.Stdout + result.Stderr);
         Assert.Contains("is full", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("left: []", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExitsOneThirtyWhenInterruptedMidCommand()
+    {
+        // A peer that accepts and never answers: the command waits (long timeouts) until it is interrupted.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        using var agent = AgentProcess.Start(["endpoint", "status", "--endpoints", $"http://127.0.0.1:{port}", "--dial-timeout", "60s", "--command-timeout", "60s"]);
+        using var accepted = await silent.AcceptTcpClientAsync();
+
+        var code = await agent.TerminateAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(code == 130, agent.Output);
     }
 
     public void Dispose() => _dir.Dispose();
