@@ -28,6 +28,7 @@ internal static class CommandFailure
         RpcException rpc => DescribeRpc(rpc, settings),
         SnapshotException { Fault: SnapshotFault.Corrupt } => (ExitCodes.Corrupt, ex.Message),
         SnapshotException => (ExitCodes.Unavailable, ex.Message),
+        WorkDirectoryFullException => (ExitCodes.Failure, ex.Message),
         StoreException { Fault: StoreFault.Denied } => (ExitCodes.AuthFailed, ex.Message),
         StoreException { Fault: StoreFault.Unavailable } => (ExitCodes.Unavailable, ex.Message),
         StoreException { Fault: StoreFault.NotFound } => (ExitCodes.CannotRead, ex.Message),
