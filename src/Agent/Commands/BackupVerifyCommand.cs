@@ -33,7 +33,7 @@ internal static class BackupVerifyCommand
             catch (IOException ex) when (LocalIo.IsDiskFull(ex))
             {
                 throw new WorkDirectoryFullException("spool directory", options.Backup.SpoolDir, manifest.Raw.Size,
-                    "the backup's plain snapshot (its raw size), fetched there to be verified", "backup.spoolDir", ex);
+                    "the backup's plain snapshot (its raw size), fetched there to be verified", "The backup was not verified.", "backup.spoolDir", ex);
             }
             finally
             {

@@ -38,7 +38,7 @@ internal sealed class SpoolLeftoversCheck : IDoctorCheck
             details.Add($"{incomplete.Count} file(s) left by an interrupted run ({ByteSize.Format(incomplete.Sum(e => e.Bytes))}): " +
                         string.Join("; ", incomplete.Select(e => $"{Path.GetFileName(e.Path)}: {e.Reason}")));
             fixes.Add("the daemon deletes them when it starts (systemctl restart etcd-agent), or delete them now: rm -f " +
-                      string.Join(' ', incomplete.Select(e => e.Path)));
+                      string.Join(' ', incomplete.SelectMany(e => e.Files)));
         }
 
         if (pending.Count > 0)

@@ -56,7 +56,7 @@ internal sealed partial class SpoolReview(string spoolDir, ILogger logger)
         [LoggerMessage(EventId = 3030, Level = LogLevel.Information, Message = "Spool: {Path} from an earlier run is a {Reason}; the next backup uploads it first")]
         public static partial void Adopted(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 3031, Level = LogLevel.Warning, Message = "Spool: deleted {Path} ({Bytes} bytes) left by an interrupted run: {Reason}")]
+        [LoggerMessage(EventId = 3031, Level = LogLevel.Warning, Message = "Spool: deleted {Path} ({Bytes} bytes), {Reason}")]
         public static partial void Deleted(ILogger logger, string path, long bytes, string reason);
 
         [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "Spool: cannot delete {Path} ({Reason}): {Error}; delete it by hand")]

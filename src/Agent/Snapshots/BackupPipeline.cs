@@ -218,7 +218,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         catch (IOException ex) when (LocalIo.IsDiskFull(ex))
         {
             throw new WorkDirectoryFullException("spool directory", options.Backup.SpoolDir, dbSize,
-                "a snapshot of this member (etcd's db size)", "backup.spoolDir", ex);
+                "a snapshot of this member (etcd's db size)", "Nothing was stored.", "backup.spoolDir", ex);
         }
     }
 

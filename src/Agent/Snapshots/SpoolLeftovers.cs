@@ -16,7 +16,12 @@ internal enum SpoolEntryKind
 }
 
 /// <summary>One spool file (a pending pair is one entry: the snapshot, with its draft beside it).</summary>
-internal sealed record SpoolEntry(string Path, SpoolEntryKind Kind, long Bytes, string Reason);
+internal sealed record SpoolEntry(string Path, SpoolEntryKind Kind, long Bytes, string Reason)
+{
+    /// <summary>The files the entry stands for: a snapshot's draft goes with it.</summary>
+    public IEnumerable<string> Files =>
+        Path.EndsWith(".db", StringComparison.Ordinal) && File.Exists(Path + SpoolLeftovers.DraftSuffix) ? [Path, Path + SpoolLeftovers.DraftSuffix] : [Path];
+}
 
 /// <summary>
 /// Sorts the spool (backup.spoolDir) into what a later run can still use and what a crash left behind. The spool
@@ -73,10 +78,9 @@ internal static class SpoolLeftovers
         ArgumentNullException.ThrowIfNull(entry);
         try
         {
-            File.Delete(entry.Path);
-            if (entry.Path.EndsWith(".db", StringComparison.Ordinal))
+            foreach (var file in entry.Files.ToList())
             {
-                File.Delete(entry.Path + DraftSuffix);
+                File.Delete(file);
             }
 
             return null;

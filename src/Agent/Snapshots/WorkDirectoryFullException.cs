@@ -10,8 +10,16 @@ namespace EtcdAgent.Snapshots;
 /// </summary>
 internal sealed class WorkDirectoryFullException : Exception
 {
-    public WorkDirectoryFullException(string role, string directory, long bytesNeeded, string neededFor, string configKey, IOException innerException)
-        : base(Describe(role, directory, bytesNeeded, neededFor, configKey), innerException)
+    /// <param name="role">What the directory is, e.g. "spool directory".</param>
+    /// <param name="directory">The directory that is full.</param>
+    /// <param name="bytesNeeded">What the failed write needed in all.</param>
+    /// <param name="neededFor">What those bytes are, e.g. "a snapshot of this member (etcd's db size)".</param>
+    /// <param name="consequence">What did not happen because of it, e.g. "Nothing was stored."</param>
+    /// <param name="configKey">The setting that moves the directory.</param>
+    /// <param name="innerException">The ENOSPC/EDQUOT.</param>
+    public WorkDirectoryFullException(string role, string directory, long bytesNeeded, string neededFor, string consequence, string configKey,
+        IOException innerException)
+        : base(Describe(role, directory, bytesNeeded, neededFor, consequence, configKey), innerException)
     {
         Directory = directory;
         BytesNeeded = bytesNeeded;
@@ -51,11 +59,11 @@ internal sealed class WorkDirectoryFullException : Exception
         }
     }
 
-    private static string Describe(string role, string directory, long bytesNeeded, string neededFor, string configKey)
+    private static string Describe(string role, string directory, long bytesNeeded, string neededFor, string consequence, string configKey)
     {
         var free = FreeBytes(directory) is { } bytes ? $"{ByteSize.Format(bytes)} ({bytes} bytes)" : "an unknown amount";
         return $"the {role} {directory} is full: {neededFor} needs {ByteSize.Format(bytesNeeded)} ({bytesNeeded} bytes) there " +
-               $"and the filesystem holding it has {free} free. Nothing was stored. Free space on that filesystem or set " +
+               $"and the filesystem holding it has {free} free. {consequence} Free space on that filesystem or set " +
                $"{configKey} to a directory on one with room (doctor's \"spool disk space\" says how much). This is not " +
                "the store: pruning backups frees nothing here unless they are on the same filesystem.";
     }

@@ -121,6 +121,7 @@ public sealed class SpoolTests(SingleEtcdFixture fixture) : IClassFixture<Single
             Assert.Contains(leftover, fix, StringComparison.Ordinal);
         }
 
+        Assert.Contains(cutDraft + ".manifest.json", fix, StringComparison.Ordinal); // goes with its snapshot
         Assert.Contains($"verified snapshot of backup {id}", detail, StringComparison.Ordinal);
         Assert.DoesNotContain(Path.GetFileName(live), detail, StringComparison.Ordinal);
         Assert.Contains("run --once", fix, StringComparison.Ordinal);
