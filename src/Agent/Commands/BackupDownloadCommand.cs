@@ -29,7 +29,7 @@ internal static class BackupDownloadCommand
             context.Out.WriteLine($"Backup {manifest.Id} written to {path}");
             context.Out.WriteLine($"  revision {report.Status!.Revision.ToString(CultureInfo.InvariantCulture)}, {report.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, {ByteSize.Format(manifest.Raw.Size)}");
             context.Out.WriteLine("  verified: stored and plain sha256 match the manifest, etcd's sha256 trailer, bbolt structure");
-            context.Out.WriteLine($"  restore it with: etcdctl snapshot restore {path} ... (or `etcd-agent restore`)");
+            context.Out.WriteLine($"  restore it with: etcdctl snapshot restore {ShellQuote.Quote(path)} ... (or `etcd-agent restore`)");
             return ExitCodes.Success;
         }));
         return command;

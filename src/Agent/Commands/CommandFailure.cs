@@ -1,4 +1,5 @@
 using EtcdAgent.Configuration;
+using EtcdAgent.Coordination;
 using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Protocol.Grpc;
@@ -28,13 +29,15 @@ internal static class CommandFailure
         RpcException rpc => DescribeRpc(rpc, settings),
         SnapshotException { Fault: SnapshotFault.Corrupt } => (ExitCodes.Corrupt, ex.Message),
         SnapshotException => (ExitCodes.Unavailable, ex.Message),
-        WorkDirectoryFullException => (ExitCodes.Failure, ex.Message),
-        StoreException { Fault: StoreFault.Denied } => (ExitCodes.AuthFailed, ex.Message),
-        StoreException { Fault: StoreFault.Unavailable } => (ExitCodes.Unavailable, ex.Message),
-        StoreException { Fault: StoreFault.NotFound } => (ExitCodes.CannotRead, ex.Message),
+        WorkDirectoryFullException => (ExitCodes.LocalDiskFull, ex.Message),
+        BusyException => (ExitCodes.Busy, ex.Message),
+        StoreException { Fault: StoreFault.Denied } => (ExitCodes.StoreDenied, ex.Message),
+        StoreException { Fault: StoreFault.Unavailable } => (ExitCodes.StoreUnavailable, ex.Message),
+        StoreException { Fault: StoreFault.NotFound } => (ExitCodes.NotInStore, ex.Message),
+        StoreException { Fault: StoreFault.Full } => (ExitCodes.StoreFull, ex.Message),
         StoreException => (ExitCodes.Failure, ex.Message),
         InvalidDataException => (ExitCodes.Corrupt, ex.Message),
-        IOException io when LocalIo.IsDiskFull(io) => (ExitCodes.Failure,
+        IOException io when LocalIo.IsDiskFull(io) => (ExitCodes.LocalDiskFull,
             $"disk full: {io.Message}. Nothing was kept; free space or write somewhere else."),
         IOException or UnauthorizedAccessException => (ExitCodes.Failure, $"local file error: {ex.Message}"),
         _ => (ExitCodes.Failure, ex.Message),

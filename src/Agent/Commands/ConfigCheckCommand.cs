@@ -36,9 +36,9 @@ internal static class ConfigCheckCommand
 
                 foreach (var file in new[] { options.Etcd.CaCert, options.Etcd.Cert, options.Etcd.Key }.OfType<string>())
                 {
-                    if (!File.Exists(file))
+                    if (FileChecks.NotAFile(file) is { } problem)
                     {
-                        problems.Add($"etcd TLS file {file} does not exist");
+                        problems.Add($"etcd TLS file {file} {problem}");
                     }
                 }
 

@@ -16,6 +16,16 @@ internal static class KeyGenerateCommand
             var path = Path.GetFullPath(parse.GetValue(file)!);
             try
             {
+                if (Directory.Exists(path))
+                {
+                    throw new ConfigurationException($"{path} is a directory; give the path of the new key file, e.g. {Path.Combine(path, "backup.key")}");
+                }
+
+                if (File.Exists(path))
+                {
+                    throw new ConfigurationException($"{path} already exists; a key is never overwritten (backups made with it would become unreadable): choose another path");
+                }
+
                 var key = EncryptionKey.Generate(path);
                 context.Out.WriteLine($"Wrote a new 256-bit key to {path} (mode 0600), key id {key.IdHex}.");
                 context.Out.WriteLine();

@@ -29,11 +29,24 @@ internal static partial class ConfigLoader
         return options;
     }
 
+    private const int MaxConfigBytes = 16 << 20;
+
     private static YamlMappingNode? ParseFile(string path, ConfigErrors errors)
     {
+        if (Directory.Exists(path))
+        {
+            throw new ConfigurationException($"config file {path} is a directory; pass --config FILE with the file itself (e.g. {Path.Combine(path, "config.yaml")})");
+        }
+
         string text;
         try
         {
+            // A config is a few KiB: a huge file is not one, and must not be read into memory whole.
+            if (new FileInfo(path) is { Exists: true, Length: > MaxConfigBytes } big)
+            {
+                throw new ConfigurationException($"config file {path} is {big.Length} bytes, more than the {MaxConfigBytes / 1024} KiB a configuration can be; pass the right file");
+            }
+
             text = File.ReadAllText(path);
         }
         catch (FileNotFoundException)
@@ -77,13 +90,13 @@ internal static partial class ConfigLoader
         var cluster = root.String("cluster") ?? "default";
         if (!SafeName().IsMatch(cluster))
         {
-            root.Invalid("cluster", $"\"{cluster}\" must be 1-63 characters of a-z, 0-9, '.', '_' or '-' (it is part of every object key)");
+            root.Invalid("cluster", $"{Output.Echo.Quoted(cluster)} must be 1-63 characters of a-z, 0-9, '.', '_' or '-' (it is part of every object key)");
         }
 
         var node = root.String("node") ?? SafeHostName(environment);
         if (!SafeName().IsMatch(node))
         {
-            root.Invalid("node", $"\"{node}\" must be 1-63 characters of a-z, 0-9, '.', '_' or '-' (it is part of every object key)");
+            root.Invalid("node", $"{Output.Echo.Quoted(node)} must be 1-63 characters of a-z, 0-9, '.', '_' or '-' (it is part of every object key)");
         }
 
         var options = new AgentOptions
@@ -101,7 +114,7 @@ internal static partial class ConfigLoader
         var address = metrics.String("address") ?? OptionsDefaults.MetricsAddress;
         if (address is not ("off" or "none") && !System.Net.IPEndPoint.TryParse(address, out _) && !address.Contains(':', StringComparison.Ordinal))
         {
-            metrics.Invalid("address", $"\"{address}\" must be host:port (e.g. 127.0.0.1:9479) or off");
+            metrics.Invalid("address", $"{Output.Echo.Quoted(address)} must be host:port (e.g. 127.0.0.1:9479) or off");
         }
 
         options = options with
@@ -167,7 +180,7 @@ internal static partial class ConfigLoader
             var path = local.Require("path", "the directory backups go to");
             if (path.Length > 0 && !Path.IsPathFullyQualified(path))
             {
-                local.Invalid("path", $"\"{path}\" must be an absolute path");
+                local.Invalid("path", $"{Output.Echo.Quoted(path)} must be an absolute path");
             }
 
             local.RejectUnknown();
@@ -216,7 +229,7 @@ internal static partial class ConfigLoader
         {
             if (!Uri.TryCreate(endpointText, UriKind.Absolute, out endpoint) || endpoint.Scheme is not ("http" or "https"))
             {
-                s.Invalid("endpoint", $"\"{endpointText}\" must be an http:// or https:// URL (e.g. https://minio.example:9000)");
+                s.Invalid("endpoint", $"{Output.Echo.Quoted(endpointText)} must be an http:// or https:// URL (e.g. https://minio.example:9000)");
                 endpoint = null;
             }
         }
@@ -254,9 +267,9 @@ internal static partial class ConfigLoader
 
         objectLock.RejectUnknown();
         var caBundle = s.String("caBundle");
-        if (caBundle is not null && !File.Exists(caBundle))
+        if (caBundle is not null && FileChecks.NotAFile(caBundle) is { } caProblem)
         {
-            s.Invalid("caBundle", $"{caBundle} does not exist");
+            s.Invalid("caBundle", $"{Output.Echo.Bounded(caBundle)} {caProblem}");
         }
 
         var options = new S3Options
@@ -309,14 +322,14 @@ internal static partial class ConfigLoader
         {
             if (file is not null && !Path.IsPathFullyQualified(file))
             {
-                encryption.Invalid(key, $"\"{file}\" must be an absolute path");
+                encryption.Invalid(key, $"{Output.Echo.Quoted(file)} must be an absolute path");
             }
         }
 
         encryption.RejectUnknown();
         if (!Path.IsPathFullyQualified(options.SpoolDir))
         {
-            s.Invalid("spoolDir", $"\"{options.SpoolDir}\" must be an absolute path");
+            s.Invalid("spoolDir", $"{Output.Echo.Quoted(options.SpoolDir)} must be an absolute path");
         }
 
         s.RejectUnknown();
@@ -400,7 +413,7 @@ internal static partial class ConfigLoader
         Uri? url = null;
         if (s.String("webhook") is { } text && (!Uri.TryCreate(text, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
         {
-            s.Invalid("webhook", $"\"{text}\" must be an http:// or https:// URL");
+            s.Invalid("webhook", $"{Output.Echo.Quoted(text)} must be an http:// or https:// URL");
             url = null;
         }
 
@@ -421,7 +434,7 @@ internal static partial class ConfigLoader
             return zone;
         }
 
-        s.Invalid("timeZone", $"\"{zoneName}\" is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
+        s.Invalid("timeZone", $"{Output.Echo.Quoted(zoneName)} is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
         return TimeZoneInfo.Utc;
     }
 

@@ -130,7 +130,7 @@ internal sealed class ConfigSection
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            Error(key, Find(key), $"\"{text}\" must be a whole number from {min} to {max}");
+            Error(key, Find(key), $"{Output.Echo.Quoted(text)} must be a whole number from {min} to {max}");
             return null;
         }
 
@@ -147,7 +147,7 @@ internal sealed class ConfigSection
 
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value is <= 0 or > 1)
         {
-            Error(key, Find(key), $"\"{text}\" must be a fraction above 0 and at most 1 (e.g. 0.5)");
+            Error(key, Find(key), $"{Output.Echo.Quoted(text)} must be a fraction above 0 and at most 1 (e.g. 0.5)");
             return null;
         }
 
@@ -166,7 +166,7 @@ internal sealed class ConfigSection
             case "false" or "no" or "off":
                 return false;
             default:
-                Error(key, Find(key), $"\"{text}\" must be true or false");
+                Error(key, Find(key), $"{Output.Echo.Quoted(text)} must be true or false");
                 return null;
         }
     }
@@ -182,7 +182,7 @@ internal sealed class ConfigSection
 
         if (!GoDuration.TryParse(text, out var value) || value < min || value > max)
         {
-            Error(key, Find(key), $"\"{text}\" must be a duration like 30s, 5m or 2h, from {GoDuration.Format(min)} to {GoDuration.Format(max)}");
+            Error(key, Find(key), $"{Output.Echo.Quoted(text)} must be a duration like 30s, 5m or 2h, from {GoDuration.Format(min)} to {GoDuration.Format(max)}");
             return null;
         }
 
@@ -200,7 +200,7 @@ internal sealed class ConfigSection
 
         if (!ByteSizes.TryParse(text, out var value) || value < min || value > max)
         {
-            Error(key, Find(key), $"\"{text}\" must be a size like 16MiB or 1GiB, from {ByteSizes.Format(min)} to {ByteSizes.Format(max)}");
+            Error(key, Find(key), $"{Output.Echo.Quoted(text)} must be a size like 16MiB or 1GiB, from {ByteSizes.Format(min)} to {ByteSizes.Format(max)}");
             return null;
         }
 
@@ -219,7 +219,7 @@ internal sealed class ConfigSection
         var match = allowed.FirstOrDefault(a => string.Equals(a, text, StringComparison.OrdinalIgnoreCase));
         if (match is null)
         {
-            Error(key, Find(key), $"\"{text}\" must be one of: {string.Join(", ", allowed)}");
+            Error(key, Find(key), $"{Output.Echo.Quoted(text)} must be one of: {string.Join(", ", allowed)}");
         }
 
         return match;
@@ -243,7 +243,7 @@ internal sealed class ConfigSection
             if (!candidates.Contains(name, StringComparer.Ordinal))
             {
                 var suggestion = candidates.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
-                _errors.Add(Position(keyNode), PathOf(name),
+                _errors.Add(Position(keyNode), PathOf(Output.Echo.Bounded(name)),
                     $"is not a known setting{(suggestion is null ? string.Empty : $" (did you mean {suggestion}?)")}; known here: {string.Join(", ", candidates)}");
             }
         }

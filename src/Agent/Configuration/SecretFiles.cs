@@ -13,16 +13,16 @@ internal static class SecretFiles
     /// <summary>Throws when <paramref name="path"/> is missing or readable/writable by group or others.</summary>
     public static void EnsurePrivate(string path, string what)
     {
-        if (!File.Exists(path))
+        if (FileChecks.NotAFile(path) is { } problem)
         {
-            throw new ConfigurationException($"{what} {path} does not exist");
+            throw new ConfigurationException($"{what} {path} {problem}");
         }
 
         var mode = File.GetUnixFileMode(path);
         if ((mode & GroupOrOther) != 0)
         {
             throw new ConfigurationException(
-                $"{what} {path} is accessible by group or others (mode {ToOctal(mode)}); run: chmod 600 {path}");
+                $"{what} {path} is accessible by group or others (mode {ToOctal(mode)}); run: chmod 600 {Output.ShellQuote.Quote(path)}");
         }
     }
 

@@ -59,7 +59,7 @@ internal sealed class EncryptionKeyCheck : IDoctorCheck
         }
 
         return (File.GetUnixFileMode(path) & GroupOrOther) != 0
-            ? $"chmod 600 {path} (and chown it to the user the agent runs as)"
+            ? $"chmod 600 {Output.ShellQuote.Quote(path)} (and chown it to the user the agent runs as)"
             : $"the file must hold one base64 32-byte key as written by `etcd-agent key generate`; if backups were made with it, restore the original from your off-cluster copy";
     }
 }

@@ -19,7 +19,7 @@ internal static class EtcdFailureFix
         var fix = ex switch
         {
             _ when code == ExitCodes.AuthFailed && ex is RpcException rpc && EtcdErrors.IsPermissionDenied(rpc) =>
-                $"use the root user or grant its role: etcdctl user grant-role {settings.User ?? "USER"} root",
+                $"use the root user or grant its role: etcdctl user grant-role {(settings.User is null ? "USER" : Output.ShellQuote.Quote(settings.User))} root",
             _ when code == ExitCodes.AuthFailed && settings.User is null =>
                 "auth is enabled in etcd: set etcd.user (root) and etcd.passwordFile (a 0600 file holding the password)",
             _ when code == ExitCodes.AuthFailed =>

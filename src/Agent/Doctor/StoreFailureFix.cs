@@ -12,7 +12,7 @@ internal static class StoreFailureFix
         var fix = ex switch
         {
             StoreException { Fault: StoreFault.NotFound } when s3 => $"create the bucket {store.S3!.Bucket} or fix store.s3.bucket",
-            StoreException { Fault: StoreFault.NotFound } => $"create the directory (mkdir -m 700 {store.LocalPath}) or fix store.local.path",
+            StoreException { Fault: StoreFault.NotFound } => $"create the directory (mkdir -m 700 {Output.ShellQuote.Quote(store.LocalPath ?? string.Empty)}) or fix store.local.path",
             StoreException { Fault: StoreFault.Denied } when s3 =>
                 "check store.s3.credentials and that they allow s3:ListBucket, PutObject, GetObject, DeleteObject and multipart uploads on the bucket",
             StoreException { Fault: StoreFault.Denied } => $"run the agent as a user that can write, read and delete in {store.LocalPath}",

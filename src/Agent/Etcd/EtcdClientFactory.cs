@@ -17,9 +17,9 @@ internal static class EtcdClientFactory
 
         foreach (var (file, what) in new[] { (settings.CaFile, "CA file (--cacert)"), (settings.CertFile, "certificate file (--cert)") })
         {
-            if (file is not null && !File.Exists(file))
+            if (file is not null && FileChecks.NotAFile(file) is { } problem)
             {
-                throw new ConfigurationException($"{what} {file} does not exist");
+                throw new ConfigurationException($"{what} {file} {problem}");
             }
         }
 

@@ -96,6 +96,7 @@ internal sealed record StoredInfo(string Key, string Sha256, long Size);
 internal sealed record CodecInfo(string Compression, int Level, string? Encryption, string? KeyId);
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never, RespectRequiredConstructorParameters = true)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never, RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(BackupManifest))]
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;

@@ -24,8 +24,8 @@ internal sealed class JournalStore(string stateDir)
         }
         catch (IOException ex)
         {
-            throw new RestoreStepException(
-                $"another etcd-agent restore is running on this node (it holds {Path.Combine(Root, "lock")}): wait for it to finish, or stop it first ({ex.Message})");
+            throw new Coordination.BusyException(
+                $"another etcd-agent restore is running on this node (it holds {Path.Combine(Root, "lock")}): wait for it to finish, or stop it first ({ex.Message})", ex);
         }
     }
 

@@ -66,7 +66,7 @@ internal static class AtomicFile
             }
             catch (IOException ex) when (File.Exists(part))
             {
-                throw new ConfigurationException(
+                throw new Coordination.BusyException(
                     $"{part} is being written by another process (it holds the lock); wait for it or choose another path.", ex);
             }
             catch (UnauthorizedAccessException ex)

@@ -42,7 +42,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
 
         var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
-        var id = BackupLayout.NewId(createdAt, options.Node, status.Header.Revision);
+        (createdAt, var id) = await UniqueIdAsync(createdAt, status.Header.Revision, cancellationToken).ConfigureAwait(false);
         var payloadKey = BackupLayout.PayloadKey(options.Cluster, id, options.Backup.Compression, key is not null);
         var spoolPath = PrepareSpool(id);
         var source = endpoint.Display();
@@ -77,6 +77,14 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                 {
                     handoff.Fail(ex);
                     await Task.WhenAny(encode).ConfigureAwait(false);
+
+                    // "The encoder stopped reading" only says the other side failed: report why it did (the store
+                    // is full, unreachable, ...), which is what the operator must fix.
+                    if (ex is BufferHandoff.ClosedException && encode.Exception?.InnerException is { } cause)
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+                    }
+
                     throw;
                 }
 
@@ -125,6 +133,43 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         hold?.Dispose();
         Log.Created(logger, id, manifest.Raw.Size, manifest.Stored.Size, manifest.DurationSeconds);
         return manifest;
+    }
+
+    /// <summary>
+    /// Ids have a one-second resolution: a second backup of the same revision in the same second (a retry, a
+    /// `backup create` right after the daemon's) would land on the first one's keys. Callers hold the backup lock,
+    /// so waiting for the next second while the id's folder is taken gives each backup its own.
+    /// </summary>
+    private async Task<(DateTimeOffset CreatedAt, string Id)> UniqueIdAsync(DateTimeOffset createdAt, long revision, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var id = BackupLayout.NewId(createdAt, options.Node, revision);
+            if (!await FolderTakenAsync(id, cancellationToken).ConfigureAwait(false) || attempt == 3)
+            {
+                return (createdAt, id);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(1000 - createdAt.Millisecond), time, cancellationToken).ConfigureAwait(false);
+            createdAt = time.GetUtcNow();
+        }
+    }
+
+    private async Task<bool> FolderTakenAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var _ in store.ListAsync($"{options.Cluster}/{id}/", cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+        catch (StoreException) when (!ProbeStore)
+        {
+            // The daemon backs up into the spool while the store is down; the spool's own file names the collision.
+        }
+
+        return false;
     }
 
     private async Task<EncodeResult> EncodeAsync(BufferHandoff handoff, Stream upload, EncryptionKey? key, CancellationToken ct)

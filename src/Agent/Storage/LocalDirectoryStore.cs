@@ -21,7 +21,7 @@ internal sealed class LocalDirectoryStore : IObjectStore
     {
         if (!Directory.Exists(_root))
         {
-            throw new StoreException(StoreFault.NotFound, $"the store directory {_root} does not exist; create it (mkdir -m 700 {_root}) or fix store.local.path");
+            throw new StoreException(StoreFault.NotFound, $"the store directory {_root} does not exist; create it (mkdir -m 700 {Output.ShellQuote.Quote(_root)}) or fix store.local.path");
         }
 
         return Task.CompletedTask;
@@ -30,12 +30,21 @@ internal sealed class LocalDirectoryStore : IObjectStore
     public async Task<long> UploadAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var path = PathOf(key, create: true);
-        return await Guard(key, () => AtomicFile.WriteAsync(path, overwrite: false, async stream =>
+        try
         {
-            await write(stream, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            return stream.Length;
-        })).ConfigureAwait(false);
+            return await Guard(key, () => AtomicFile.WriteAsync(path, overwrite: false, async stream =>
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                return stream.Length;
+            })).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed backup leaves no empty <cluster>/<id>/ folder behind to puzzle the next operator.
+            RemoveEmptyParents(Path.GetDirectoryName(path)!);
+            throw;
+        }
     }
 
     public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
@@ -155,7 +164,7 @@ internal sealed class LocalDirectoryStore : IObjectStore
         {
             if (!Directory.Exists(_root))
             {
-                throw new StoreException(StoreFault.NotFound, $"the store directory {_root} does not exist; create it (mkdir -m 700 {_root}) or fix store.local.path");
+                throw new StoreException(StoreFault.NotFound, $"the store directory {_root} does not exist; create it (mkdir -m 700 {Output.ShellQuote.Quote(_root)}) or fix store.local.path");
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(path)!, OwnerOnlyDirectory);
@@ -188,7 +197,7 @@ internal sealed class LocalDirectoryStore : IObjectStore
         }
         catch (IOException ex) when (LocalIo.IsDiskFull(ex))
         {
-            throw new StoreException(StoreFault.Failed, $"the store {_root} is full while writing {key}; free space or prune, then retry", ex);
+            throw new StoreException(StoreFault.Full, $"the store {_root} is full while writing {key}; free space or prune (etcd-agent backup prune), then retry", ex);
         }
     }
 }

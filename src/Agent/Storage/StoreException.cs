@@ -15,6 +15,9 @@ internal enum StoreFault
     /// <summary>The store could not be reached (network, DNS, TLS, timeout).</summary>
     Unavailable,
 
+    /// <summary>The store has no room: a full disk under a directory store, an S3 quota exceeded.</summary>
+    Full,
+
     /// <summary>The store does not implement this operation (s3rver: abort, list uploads, Object Lock).</summary>
     NotSupported,
 }

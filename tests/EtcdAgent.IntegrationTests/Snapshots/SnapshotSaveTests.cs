@@ -113,7 +113,7 @@ public sealed class SnapshotSaveTests(SingleEtcdFixture fixture) : IClassFixture
             new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
 
         Assert.NotEqual(99, result.ExitCode);
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(12, result.ExitCode); // README: a local disk is full
         Assert.Contains("disk full", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("left: []", result.Stdout, StringComparison.Ordinal);
     }

@@ -154,17 +154,17 @@ public sealed class BackupCliTests(EtcdAndS3Fixture fixture) : IClassFixture<Etc
     {
         var config = WriteConfig("s3", "zstd", encrypted: false, prefix: "nobucket", bucket: "no-such-bucket");
         var create = await Agent("backup", "create", "--config", config);
-        Assert.Equal(7, create.ExitCode);
+        Assert.Equal(10, create.ExitCode);
         Assert.Contains("bucket \"no-such-bucket\" does not exist", create.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_dir.File("spool")) && Directory.GetFiles(_dir.File("spool")).Length > 0);
     }
 
     [Fact]
-    public async Task WrongCredentialsFailWithTheAuthExitCode()
+    public async Task WrongCredentialsFailWithTheStoreDeniedExitCode()
     {
         var config = WriteConfig("s3", "zstd", encrypted: false, prefix: "creds", credentialsFile: fixture.S3.CredentialsFile("NOT-S3RVER"));
         var list = await Agent("backup", "list", "--config", config);
-        Assert.True(list.ExitCode == 4, list.Stdout + list.Stderr);
+        Assert.True(list.ExitCode == 9, list.Stdout + list.Stderr);
         Assert.Contains("refused the credentials", list.Stderr, StringComparison.Ordinal);
     }
 

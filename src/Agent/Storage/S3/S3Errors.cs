@@ -17,6 +17,8 @@ internal static class S3Errors
                 return new StoreException(StoreFault.NotFound, $"{what}: bucket \"{bucket}\" does not exist; create it or fix store.s3.bucket", ex);
             case AmazonS3Exception s3 when s3.ErrorCode is "NoSuchKey" || s3.StatusCode == HttpStatusCode.NotFound:
                 return new StoreException(StoreFault.NotFound, $"{what}: not found in bucket \"{bucket}\"", ex);
+            case AmazonS3Exception s3 when s3.ErrorCode is "QuotaExceeded" or "XMinioStorageFull" or "StorageFull" || (int)s3.StatusCode == 507:
+                return new StoreException(StoreFault.Full, $"{what}: the store is full or over its quota ({s3.ErrorCode ?? s3.StatusCode.ToString()}: {s3.Message}); prune (etcd-agent backup prune), raise the bucket quota or free space", ex);
             case AmazonS3Exception s3 when s3.ErrorCode is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied" or "ExpiredToken" or "InvalidToken"
                                            || s3.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized:
                 return new StoreException(StoreFault.Denied,
