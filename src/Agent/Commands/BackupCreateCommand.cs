@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using EtcdAgent.Configuration;
-using EtcdAgent.Coordination;
 using EtcdAgent.Etcd;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
@@ -28,47 +27,8 @@ internal static class BackupCreateCommand
                     $"({string.Join(",", settings.Endpoints.Select(e => e.Display()))}); configure etcd.endpoints (or --endpoints) with the local member only");
             }
 
-            // The same lock as the daemon's ticks (per node in perNode mode): two backups at once would race for
-            // one id and one spool file; the later one is told another backup runs (exit 11) instead.
-            var lockName = options.Schedule.PerNode ? $"{options.Cluster}/node/{options.Node}" : options.Cluster;
-            var attempt = await ClusterLock.TryAcquireAsync(client, lockName, options.Node, context.Time.GetUtcNow(), ClusterLock.DefaultTtl, ct,
-                skipServedTicks: false).ConfigureAwait(false);
-            if (attempt.Handle is null)
-            {
-                throw new BusyException(
-                    $"another backup of cluster \"{options.Cluster}\" is running (lock {ClusterLock.LockKey(lockName)} held by {attempt.Holder}); " +
-                    "wait for it to finish and retry (a crashed holder's lock expires within 15 s)");
-            }
-
-            BackupManifest manifest;
-            await using (attempt.Handle.ConfigureAwait(false))
-            {
-                using var lost = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                _ = attempt.Handle.Lost.ContinueWith(
-                    _ =>
-                    {
-                        try
-                        {
-                            lost.Cancel();
-                        }
-                        catch (ObjectDisposedException)
-                        {
-                            // The backup finished first.
-                        }
-                    },
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                var pipeline = new BackupPipeline(options, store, context.Time, context.Loggers.CreateLogger("EtcdAgent.Backup"));
-                try
-                {
-                    manifest = await pipeline.CreateAsync(client, settings.Endpoints[0], lost.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new InvalidOperationException(
-                        "the backup lock's lease was lost (etcd unreachable for longer than its TTL), so another agent may be writing: this backup stopped and stored nothing; retry");
-                }
-            }
-
+            var pipeline = new BackupPipeline(options, store, context.Time, context.Loggers.CreateLogger("EtcdAgent.Backup"));
+            var manifest = await pipeline.CreateAsync(client, settings.Endpoints[0], ct).ConfigureAwait(false);
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
                 context.Out.WriteLine(System.Text.Encoding.UTF8.GetString(manifest.ToJson()));

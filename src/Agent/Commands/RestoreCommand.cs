@@ -1,8 +1,6 @@
 using System.CommandLine;
 using EtcdAgent.Configuration;
-using EtcdAgent.Etcd;
 using EtcdAgent.Manifests;
-using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Restore;
 using EtcdAgent.Restore.Topology;
 using EtcdAgent.Snapshots;
@@ -39,46 +37,33 @@ internal static class RestoreCommand
         var output = context.Out;
         try
         {
-            var stateDir = parse.GetValue(f.StateDir) ?? TryLoad(parse, context, agent)?.Schedule.StateDir ?? OptionsDefaults.StateDir;
+            var config = new RestoreConfig(parse, context, agent, connection);
+            var stateDir = parse.GetValue(f.StateDir) ?? config.Options?.Schedule.StateDir ?? OptionsDefaults.StateDir;
             var shell = new ShellRunner(TimeSpan.FromMinutes(2));
             var planner = new RestorePlanner(context.Time, context.Environment, shell);
             var store = new JournalStore(stateDir);
             var timeouts = new RestoreTimeouts(Duration(parse.GetValue(f.StopTimeout)!, "--stop-timeout"), Duration(parse.GetValue(f.HealthTimeout)!, "--health-timeout"));
             var resume = parse.GetValue(f.Resume);
             var rollback = parse.GetValue(f.Rollback);
-            if (!parse.GetValue(f.DryRun) || resume || rollback)
+            var abandon = parse.GetValue(f.Abandon);
+            if ((resume ? 1 : 0) + (rollback ? 1 : 0) + (abandon ? 1 : 0) > 1)
+            {
+                throw new ConfigurationException("--resume, --rollback and --abandon each act on the last journal in a different way: pass only one");
+            }
+
+            if (!parse.GetValue(f.DryRun) || resume || rollback || abandon)
             {
                 RequireRoot();
             }
 
+            if (abandon)
+            {
+                return await RestoreJournalVerbs.AbandonAsync(context, store, parse.GetValue(f.Yes), context.Terminal, cancellationToken).ConfigureAwait(false);
+            }
+
             if (resume || rollback)
             {
-                using var held = store.Lock();
-                var journal = (resume ? store.Unfinished() : store.All().FirstOrDefault(j => j.State != JournalState.RolledBack))
-                              ?? throw new ConfigurationException(resume
-                                  ? $"no unfinished restore in {store.Root}: nothing to resume"
-                                  : $"no restore to roll back in {store.Root}");
-                if (resume && journal.State == JournalState.RollingBack)
-                {
-                    throw new ConfigurationException(
-                        $"restore {journal.Id} is being rolled back and that did not finish: run `etcd-agent restore --rollback` again to finish it (it cannot be resumed any more)");
-                }
-
-                var runner = new RestoreRunner(store, planner.TopologyFor(journal), Clients(parse, context, connection, journal.Member), output, context.Time, timeouts);
-                if (resume)
-                {
-                    output.WriteLine($"Resuming restore {journal.Id} (started {journal.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)");
-                    await runner.RunAsync(journal, cancellationToken).ConfigureAwait(false);
-                    Summary(output, journal);
-                }
-                else
-                {
-                    output.WriteLine($"Rolling back restore {journal.Id} ({journal.State})");
-                    await runner.RollbackAsync(journal, cancellationToken).ConfigureAwait(false);
-                    output.WriteLine($"Rolled back: the old member and manifests are where they were before restore {journal.Id}.");
-                }
-
-                return ExitCodes.Success;
+                return await RestoreJournalVerbs.ReplayAsync(resume, config, context, store, planner, timeouts, f.Overrides(parse), cancellationToken).ConfigureAwait(false);
             }
 
             var terminal = parse.GetValue(f.Yes) ? null : context.Terminal;
@@ -87,23 +72,27 @@ internal static class RestoreCommand
             {
                 snapshotSpec = terminal is null
                     ? throw new ConfigurationException("which backup? Pass --snapshot latest, a backup id from `etcd-agent backup list`, or a snapshot file (or run it on a terminal for the wizard)")
-                    : await RestoreWizard.ChooseSnapshotAsync(terminal, () => TryLoadStore(parse, context, agent), context, cancellationToken).ConfigureAwait(false);
+                    : await RestoreWizard.ChooseSnapshotAsync(terminal, () => config.Options, context, cancellationToken).ConfigureAwait(false);
             }
 
-            var request = f.Request(parse, snapshotSpec, stateDir);
+            var request = f.Request(parse, snapshotSpec, stateDir) with
+            {
+                Endpoints = config.NamedEndpoints,
+                EndpointsSource = config.Connection.Source,
+            };
             using var lockHandle = request.DryRun ? null : store.Lock();
             if (!request.DryRun && store.Unfinished() is { } unfinished)
             {
                 throw new ConfigurationException(
                     unfinished.State == JournalState.RollingBack
-                        ? $"the rollback of restore {unfinished.Id} did not finish: run `etcd-agent restore --rollback` again first"
-                        : $"restore {unfinished.Id} (started {unfinished.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) did not finish: run `etcd-agent restore --resume` to finish it or `--rollback` to undo it first");
+                        ? $"the rollback of restore {unfinished.Id} did not finish: run `etcd-agent restore --rollback` again first (or `--abandon` if you repaired the member by hand)"
+                        : $"restore {unfinished.Id} (started {unfinished.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) did not finish: run `etcd-agent restore --resume` to finish it or `--rollback` to undo it first (or `--abandon` if you repaired the member by hand)");
             }
 
             RestorePlan plan;
             try
             {
-                plan = await planner.PlanAsync(request, (id, work, token) => FetchAsync(parse, context, agent, id, work, terminal, token), cancellationToken).ConfigureAwait(false);
+                plan = await planner.PlanAsync(request, (id, work, token) => FetchAsync(parse, context, agent, config, id, work, terminal, token), cancellationToken).ConfigureAwait(false);
             }
             catch (InvalidDataException ex)
             {
@@ -134,7 +123,7 @@ internal static class RestoreCommand
                 }
             }
 
-            await ExecuteAsync(parse, context, connection, store, plan, planner, timeouts, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(config, context, store, plan, planner, timeouts, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }
 #pragma warning disable CA1031 // Top of a verb: every failure becomes a message and an exit code.
@@ -146,13 +135,13 @@ internal static class RestoreCommand
     }
 
     /// <summary>Writes the journal and runs it; shared by the flags and the wizard.</summary>
-    internal static async Task ExecuteAsync(ParseResult parse, CliContext context, ConnectionFlags connection, JournalStore store,
+    internal static async Task ExecuteAsync(RestoreConfig config, CliContext context, JournalStore store,
         RestorePlan plan, RestorePlanner planner, RestoreTimeouts timeouts, CancellationToken cancellationToken)
     {
         var journal = plan.Journal;
         store.Save(journal);
         context.Out.WriteLine($"Journal: {Path.Combine(store.WorkDir(journal.Id), "journal.json")} (restore --resume / --rollback use it)");
-        var runner = new RestoreRunner(store, planner.TopologyFor(journal), Clients(parse, context, connection, journal.Member), context.Out, context.Time, timeouts);
+        var runner = new RestoreRunner(store, planner.TopologyFor(journal), config.ClientsFor(journal.Member), context.Out, context.Time, timeouts);
         try
         {
             await runner.RunAsync(journal, cancellationToken).ConfigureAwait(false);
@@ -168,7 +157,7 @@ internal static class RestoreCommand
         Summary(context.Out, journal);
     }
 
-    private static void Summary(TextWriter output, RestoreJournal journal)
+    internal static void Summary(TextWriter output, RestoreJournal journal)
     {
         var dirs = new DataDirs(journal.Member, journal.Id);
         output.WriteLine($"Restore {journal.Id} complete: member {journal.Member.Name} runs the backup's data at revision {journal.ExpectedRevision}.");
@@ -181,10 +170,10 @@ internal static class RestoreCommand
         output.WriteLine("  - take a fresh backup: etcd-agent backup create.");
     }
 
-    private static async Task<FetchedSnapshot> FetchAsync(ParseResult parse, CliContext context, AgentFlags agent, string id, string workDir,
+    private static async Task<FetchedSnapshot> FetchAsync(ParseResult parse, CliContext context, AgentFlags agent, RestoreConfig config, string id, string workDir,
         Spectre.Console.IAnsiConsole? terminal, CancellationToken cancellationToken)
     {
-        var options = agent.Load(parse, context);
+        var options = config.Required;
         using var store = StoreFactory.Create(options.Store, context.Loggers, context.Time);
         var manifest = await BackupCatalog.FindAsync(store, options.Cluster, id, cancellationToken).ConfigureAwait(false);
         var keyring = AgentFlags.Keyring(parse, agent, options);
@@ -213,7 +202,7 @@ internal static class RestoreCommand
             else
             {
                 using var progress = TerminalProgress.Create(context, manifest.Stored.Size);
-                                // Not fsynced: a scratch copy used minutes later; etcd's restore binary checks its sha256 trailer again,
+                // Not fsynced: a scratch copy used minutes later; etcd's restore binary checks its sha256 trailer again,
                 // so a copy damaged by a crash in between is refused, never restored.
                 report = await BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken, durable: false)
                     .ConfigureAwait(false);
@@ -231,31 +220,6 @@ internal static class RestoreCommand
 
             throw;
         }
-    }
-
-    /// <summary>Clients for the restored member: the operator's TLS flags, or on kubeadm the member's own CA and etcd's healthcheck client.</summary>
-    private static Func<IReadOnlyList<Uri>, EtcdClient> Clients(ParseResult parse, CliContext context, ConnectionFlags connection, MemberConfig member)
-    {
-        var settings = connection.Resolve(parse, context, TryLoad(parse, context, null)?.Etcd);
-        if (settings.CaFile is null && member.TrustedCaFile is { } ca && KubeadmDetection.Detect(Path.GetDirectoryName(ca)!) is { } kubeadm)
-        {
-            settings = settings with { CaFile = kubeadm.CaFile, CertFile = kubeadm.CertFile, KeyFile = kubeadm.KeyFile };
-        }
-
-        return endpoints => EtcdClientFactory.Create(settings with { Endpoints = endpoints }, context.Time, context.Loggers);
-    }
-
-    /// <summary>The configuration for listing the store, or null when there is neither a file nor --store.</summary>
-    private static AgentOptions? TryLoadStore(ParseResult parse, CliContext context, AgentFlags agent)
-    {
-        var hasConfig = parse.GetValue(agent.Config) is not null || context.Environment("ETCD_AGENT_CONFIG") is not null || File.Exists(OptionsDefaults.ConfigPath);
-        return hasConfig || parse.GetValue(agent.Store) is not null ? agent.Load(parse, context) : null;
-    }
-
-    private static AgentOptions? TryLoad(ParseResult parse, CliContext context, AgentFlags? agent)
-    {
-        var path = (agent is null ? null : parse.GetValue(agent.Config)) ?? context.Environment("ETCD_AGENT_CONFIG") ?? OptionsDefaults.ConfigPath;
-        return File.Exists(path) ? ConfigLoader.Load(path, context.Environment, agent is null ? null : parse.GetValue(agent.Store)) : null;
     }
 
     private static void RequireRoot()

@@ -60,12 +60,21 @@ internal sealed class RestoreFlags
 
     public Option<bool> Rollback { get; } = new("--rollback") { Description = "Undo the last restore: old member and manifests back exactly as they were" };
 
+    public Option<bool> Abandon { get; } = new("--abandon")
+    {
+        Description = "End an unfinished restore's journal without undoing or finishing it (after repairing by hand); warns what stays where, asks (or --yes)",
+    };
+
     public IEnumerable<Option> All =>
     [
         Snapshot, SnapshotSha256, Topology, ManifestsDir, Unit, UnitFile, Name, DataDir, WalDir, PeerUrls, ListenClientUrls,
         ListenPeerUrls, InitialCluster, Token, RestoreBinary, BumpRevision, Kubernetes, StopCommand, StartCommand, StateDir,
-        StopTimeout, HealthTimeout, ForceStart, Yes, DryRun, Resume, Rollback,
+        StopTimeout, HealthTimeout, ForceStart, Yes, DryRun, Resume, Rollback, Abandon,
     ];
+
+    /// <summary>What --resume and --rollback take from this invocation over the journal.</summary>
+    public ReplayOverrides Overrides(ParseResult parse) =>
+        new(parse.GetValue(StopCommand), parse.GetValue(StartCommand), parse.GetValue(Name), parse.GetValue(DataDir), parse.GetValue(WalDir));
 
     public RestoreRequest Request(ParseResult parse, string snapshot, string stateDir) => new()
     {

@@ -21,12 +21,9 @@ internal static class ClusterLock
 
     public static string LastCompletedKey(string cluster) => $"/etcd-agent/{cluster}/last-completed";
 
-    /// <summary>
-    /// Tries to become this tick's writer. <paramref name="skipServedTicks"/> false is for a backup asked for by hand,
-    /// which has no tick to deduplicate: it only needs that no other backup runs.
-    /// </summary>
+    /// <summary>Tries to become this tick's writer.</summary>
     public static async Task<LockAttempt> TryAcquireAsync(EtcdClient client, string cluster, string node, DateTimeOffset fireTime,
-        TimeSpan ttl, CancellationToken cancellationToken, bool skipServedTicks = true)
+        TimeSpan ttl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         var lease = await client.LeaseGrantAsync((long)Math.Ceiling(ttl.TotalSeconds), cancellationToken).ConfigureAwait(false);
@@ -64,7 +61,7 @@ internal static class ClusterLock
             && DateTimeOffset.TryParse(kv.Value.ToStringUtf8(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
             ? parsed
             : (DateTimeOffset?)null;
-        if (skipServedTicks && last >= fireTime)
+        if (last >= fireTime)
         {
             await RevokeQuietlyAsync(client, lease.ID).ConfigureAwait(false);
             return new LockAttempt(LockOutcome.AlreadyServed, null, null, last);

@@ -98,6 +98,13 @@ internal sealed class BackupCatalog
                 (Backups.Count > 0 ? $" (the newest sound one is {Backups[0].Id})." : "."));
         }
 
+        if (Backups.Count == 0 && idOrLatest == "latest" && Damaged.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"every backup of cluster \"{cluster}\" in {storeLocation} is damaged (the newest, {Damaged[0].Id}: {Damaged[0].Reason}); " +
+                "none can be restored: inspect them (etcd-agent backup list) and make a fresh one (etcd-agent backup create)");
+        }
+
         if (Backups.Count == 0)
         {
             throw new StoreException(StoreFault.NotFound,

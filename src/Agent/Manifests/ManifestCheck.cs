@@ -94,18 +94,13 @@ internal static class ManifestCheck
             return "it lacks one of status, stored, raw, codecs, source or members";
         }
 
-        // The id encodes the creation time (to the second) and the revision: a manifest that disagrees with its own
-        // id was edited, and retention (which sorts by time) or a restore (which checks the revision) would be misled.
+        // The id encodes the creation time (to the second): a manifest that disagrees with its own id was edited, and
+        // retention, which sorts by time, would be misled into keeping it as "newest". (The revision is not compared:
+        // an empty member's file holds revision 0 under an id of r1, and what the file holds is checked against the
+        // manifest whenever it is fetched.)
         if (BackupLayout.TimeOf(id) is { } idTime && Math.Abs((manifest.CreatedAt - idTime).TotalSeconds) >= 1)
         {
             return $"its createdAt {manifest.CreatedAt:u} disagrees with the time in its id ({idTime:u})";
-        }
-
-        var idRevision = long.TryParse(id[(id.LastIndexOf("-r", StringComparison.Ordinal) + 2)..], NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : -1;
-        if (manifest.Revision < idRevision || manifest.Status.Revision != manifest.Revision)
-        {
-            // The id records the revision etcd reported when the snapshot was asked for; the file holds at least that.
-            return $"its revision {manifest.Revision.ToString(CultureInfo.InvariantCulture)} disagrees with its id (r{idRevision.ToString(CultureInfo.InvariantCulture)}) or its status";
         }
 
         if (!IsSha256(manifest.Stored.Sha256) || !IsSha256(manifest.Raw.Sha256))

@@ -56,9 +56,27 @@ internal sealed class JournalStore(string stateDir)
         return Directory.GetDirectories(Root)
             .Select(d => Path.Combine(d, "journal.json"))
             .Where(File.Exists)
-            .Select(p => RestoreJournal.Parse(File.ReadAllBytes(p), p))
+            .Select(Read)
             .OrderByDescending(j => j.StartedAt)
             .ToList();
+    }
+
+    /// <summary>
+    /// One journal. They are replaced atomically, so an unreadable one was damaged from outside; every restore verb
+    /// reads them all, so the message names the way out rather than leaving every command refused.
+    /// </summary>
+    private RestoreJournal Read(string path)
+    {
+        try
+        {
+            return RestoreJournal.Parse(File.ReadAllBytes(path), path);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException(
+                $"{ex.Message}. Every restore command reads the journals in {Root}: repair the file, or move its directory out of {Root} by hand (it names what that restore moved where).",
+                ex);
+        }
     }
 
     /// <summary>The newest restore (or rollback) that did not finish, if any.</summary>

@@ -39,7 +39,8 @@ internal sealed record RestoreJournal
 
     public required string RestoreBinaryKind { get; init; }
 
-    public required TopologySpec Topology { get; init; }
+    /// <summary>Settable: stop and start commands given to --resume/--rollback replace the recorded ones (they may be stale).</summary>
+    public required TopologySpec Topology { get; set; }
 
     public required MemberConfig Member { get; init; }
 
@@ -47,6 +48,9 @@ internal sealed record RestoreJournal
 
     /// <summary>The data dir held a member when the restore was planned (a new node's did not).</summary>
     public bool HadOldMember { get; init; } = true;
+
+    /// <summary>When an operator ended this journal with --abandon (state abandoned), else null.</summary>
+    public DateTimeOffset? AbandonedAt { get; set; }
 
     /// <summary>Rollback actions already taken (a rollback is journaled too, so it can be repeated safely).</summary>
     public List<string> Undone { get; init; } = [];
@@ -101,6 +105,9 @@ internal static class JournalState
     public const string Completed = "completed";
     public const string RollingBack = "rolling-back";
     public const string RolledBack = "rolled-back";
+
+    /// <summary>Ended by hand (--abandon): kept as a record, never resumed or rolled back.</summary>
+    public const string Abandoned = "abandoned";
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -40,6 +40,7 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
                 warnings.Add(versionWarning);
             }
 
+            await CheckAgreementAsync(request, topology, snapshot, warnings, cancellationToken).ConfigureAwait(false);
             var cluster = ChooseInitialCluster(request, member, snapshot);
             member = member with { PeerUrls = cluster.Members[member.Name].Select(u => new Uri(u)).ToList() };
             var bump = ChooseBump(request, topology, tool, warnings);
@@ -144,6 +145,42 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
             default:
                 throw new ConfigurationException($"--topology {request.Topology}: expected auto, kubeadm, systemd or explicit");
         }
+    }
+
+    /// <summary>
+    /// A detected member (kubeadm, systemd) must be the one the configured endpoints and the backup name; where it
+    /// disagrees, the restore refuses unless --name says which member this is (then each disagreement is a warning
+    /// in the plan). An explicit topology is named by its flags already.
+    /// </summary>
+    private static async Task CheckAgreementAsync(RestoreRequest request, IRestoreTopology topology, FetchedSnapshot snapshot, List<string> warnings,
+        CancellationToken cancellationToken)
+    {
+        if (topology.Kind == "explicit")
+        {
+            return;
+        }
+
+        var member = topology.Member;
+        var answering = Directory.Exists(Path.Combine(member.DataDir, "member"))
+            ? []
+            : await MemberAgreement.AnsweringLocalAsync(request.Endpoints, cancellationToken).ConfigureAwait(false);
+        var problems = MemberAgreement.Disagreements(member, snapshot.Members, request.Endpoints, request.EndpointsSource, answering);
+        if (problems.Count == 0)
+        {
+            return;
+        }
+
+        if (request.Name is not null)
+        {
+            warnings.AddRange(problems.Select(p => $"--name {request.Name}: the member from {member.Source} disagrees: {p}"));
+            return;
+        }
+
+        throw new ConfigurationException(
+            $"the member detected from {member.Source} ({member.Name}, data dir {member.DataDir}) disagrees with what this restore was told: " +
+            string.Join("; ", problems) + ". Nothing was changed. If it really is the member to restore, say so with --name " + member.Name +
+            " (the plan then lists these as warnings); otherwise point at the right one: --unit NAME or --unit-file PATH, --manifests-dir DIR, " +
+            "or --topology explicit --name NAME --data-dir DIR --initial-advertise-peer-urls URL.");
     }
 
     private static IEnumerable<string> Overrides(RestoreRequest request)
@@ -318,7 +355,7 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
     {
         RestoreSteps.RestoreStaged => $"Restore the snapshot with {tool.Kind} {tool.Version} into {dirs.Staged} (etcd keeps running)",
         RestoreSteps.StopApiServer => "Stop kube-apiserver (its manifest moves aside)",
-        RestoreSteps.StopEtcd => $"Stop etcd: {topology.StopText}",
+        RestoreSteps.StopEtcd => $"Stop etcd: {topology.StopText} (should that fail, it counts as done only if nothing answers on the ports below and no process holds {journal.Member.DataDir})",
         RestoreSteps.PortsClosed => $"Wait until nothing answers on {string.Join(", ", journal.Member.PortsToGate)}",
         RestoreSteps.MoveAside => $"Move {dirs.Member} aside to {dirs.OldMember}" + (journal.Member.WalDir is { } w ? $" and the files of {w} to {dirs.WalWork}/old-wal" : string.Empty),
         RestoreSteps.Install => $"Put the restored member in place at {dirs.Member}",

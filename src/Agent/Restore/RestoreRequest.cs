@@ -53,4 +53,10 @@ internal sealed record RestoreRequest
     public bool ForceStart { get; init; }
 
     public bool DryRun { get; init; }
+
+    /// <summary>The client URLs the operator configured (--endpoints, environment or config file): the member they name.</summary>
+    public IReadOnlyList<Uri> Endpoints { get; init; } = [];
+
+    /// <summary>Where <see cref="Endpoints"/> came from, for messages ("the config file").</summary>
+    public string EndpointsSource { get; init; } = "the configuration";
 }

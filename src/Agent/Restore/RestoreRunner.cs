@@ -53,7 +53,8 @@ internal sealed class RestoreRunner(
         if (journal.Started(RestoreSteps.MoveAside) && journal.HadOldMember && !journal.Undone.Contains(UndoMoveAside) && !Directory.Exists(dirs.OldMember))
         {
             throw new RestoreStepException(
-                $"the old member is no longer in {dirs.OldMember} (was the work dir removed?): there is nothing to roll back to. The restored member stays as it is.");
+                $"the old member is no longer in {dirs.OldMember} (was the work dir removed?): there is nothing to roll back to. The restored member stays as it is. " +
+                "If the member is as you want it, end this restore's journal with `etcd-agent restore --abandon`.");
         }
 
         journal.State = JournalState.RollingBack;
@@ -62,7 +63,7 @@ internal sealed class RestoreRunner(
             () => topology.StopApiServerAsync(cancellationToken)).ConfigureAwait(false);
         await UndoAsync(journal, "stop-etcd", journal.Started(RestoreSteps.StopEtcd), $"Stopping etcd: {topology.StopText}", async () =>
         {
-            await topology.StopEtcdAsync(cancellationToken).ConfigureAwait(false);
+            await EtcdStop.RunAsync(topology, output, rollingBack: true, cancellationToken).ConfigureAwait(false);
             await WaitPortsClosedAsync(journal.Member, rollingBack: true, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
         await UndoAsync(journal, "undo-install", journal.Started(RestoreSteps.Install), $"Moving the restored member out of {journal.Member.DataDir} (kept in {dirs.Work})", () =>
@@ -122,7 +123,7 @@ internal sealed class RestoreRunner(
                 await topology.StopApiServerAsync(cancellationToken).ConfigureAwait(false);
                 break;
             case RestoreSteps.StopEtcd:
-                await topology.StopEtcdAsync(cancellationToken).ConfigureAwait(false);
+                await EtcdStop.RunAsync(topology, output, rollingBack: false, cancellationToken).ConfigureAwait(false);
                 break;
             case RestoreSteps.PortsClosed:
                 await WaitPortsClosedAsync(member, rollingBack: false, cancellationToken).ConfigureAwait(false);
@@ -160,7 +161,7 @@ internal sealed class RestoreRunner(
         {
             throw new RestoreStepException(
                 $"etcd still answers on {open} {timeouts.Stop.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s after it was told to stop ({topology.StopText}). Stop it, then run " +
-                (rollingBack ? "restore --rollback again." : "restore --resume (or --rollback)."));
+                (rollingBack ? "restore --rollback again (or, if you repaired the member by hand, restore --abandon)." : "restore --resume (or --rollback)."));
         }
     }
 }

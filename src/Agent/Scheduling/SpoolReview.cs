@@ -15,8 +15,12 @@ internal sealed partial class SpoolReview(string spoolDir, ILogger logger)
     public void Run()
     {
         IReadOnlyList<SpoolEntry> entries;
+        DirectoryLock? quiet;
         try
         {
+            // The node's backup lock (BackupPipeline): held, no backup can start while files are being deleted. When a
+            // hand-run `backup create` holds it, the per-file flocks still tell its files from a crash's.
+            quiet = Directory.Exists(spoolDir) ? DirectoryLock.TryTake(spoolDir) : null;
             entries = SpoolLeftovers.Scan(spoolDir);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -26,6 +30,7 @@ internal sealed partial class SpoolReview(string spoolDir, ILogger logger)
             return;
         }
 
+        using var held = quiet;
         foreach (var entry in entries)
         {
             switch (entry.Kind)

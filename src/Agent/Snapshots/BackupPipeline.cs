@@ -40,6 +40,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             await store.ProbeAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        using var running = TakeNodeLock();
         var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
         var members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
         (createdAt, var id) = await UniqueIdAsync(createdAt, status.Header.Revision, cancellationToken).ConfigureAwait(false);
@@ -136,9 +137,21 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     }
 
     /// <summary>
+    /// One backup at a time on this node, whoever started it (the daemon, `backup create`, a second shell): two would
+    /// race for one id and one spool file. The lock is an flock on the spool directory itself (<see cref="DirectoryLock"/>).
+    /// Ids name the node, so other nodes cannot collide with ours.
+    /// </summary>
+    private DirectoryLock TakeNodeLock()
+    {
+        var dir = PrepareSpoolDirectory();
+        return DirectoryLock.TryTake(dir) ?? throw new Coordination.BusyException(
+            $"another backup is running on this node (it holds the lock on {dir}): wait for it to finish and retry");
+    }
+
+    /// <summary>
     /// Ids have a one-second resolution: a second backup of the same revision in the same second (a retry, a
-    /// `backup create` right after the daemon's) would land on the first one's keys. Callers hold the backup lock,
-    /// so waiting for the next second while the id's folder is taken gives each backup its own.
+    /// `backup create` right after the daemon's) would land on the first one's keys. The node lock is held, so
+    /// waiting for the next second while the id's folder is taken gives each backup its own.
     /// </summary>
     private async Task<(DateTimeOffset CreatedAt, string Id)> UniqueIdAsync(DateTimeOffset createdAt, long revision, CancellationToken cancellationToken)
     {
@@ -234,7 +247,9 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         };
     }
 
-    private string PrepareSpool(string id)
+    private string PrepareSpool(string id) => Path.Combine(PrepareSpoolDirectory(), id + ".db");
+
+    private string PrepareSpoolDirectory()
     {
         var dir = options.Backup.SpoolDir;
         try
@@ -246,7 +261,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             throw new ConfigurationException($"cannot create the spool directory {dir} ({ex.Message}); create it (mode 0700) or set backup.spoolDir", ex);
         }
 
-        return Path.Combine(dir, id + ".db");
+        return dir;
     }
 
     /// <summary>

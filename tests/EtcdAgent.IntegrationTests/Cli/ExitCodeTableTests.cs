@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EtcdAgent.Coordination;
 using EtcdAgent.IntegrationTests.Fixtures;
 using Xunit;
 
@@ -91,19 +90,26 @@ public sealed class ExitCodeTableTests(EtcdAndS3Fixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task ExitsElevenWhenAnotherBackupHoldsTheClusterLock()
+    public async Task ExitsElevenWhenAnotherBackupRunsOnThisNode()
     {
         var config = WriteConfig("local", "busy");
-        using var client = fixture.Cluster.Client();
-        var held = await ClusterLock.TryAcquireAsync(client, "test", "other-node", TimeProvider.System.GetUtcNow(), TimeSpan.FromSeconds(30), default);
-        Assert.NotNull(held.Handle);
-        await using (held.Handle)
+        var spool = _dir.File("spool-busy");
+        Directory.CreateDirectory(spool);
+
+        // The lock a running backup holds: flock(2) on the spool directory, taken here by flock(1).
+        using var holder = System.Diagnostics.Process.Start("flock", ["--exclusive", spool, "sleep", "60"]);
+        try
         {
+            await WaitUntilLockedAsync(spool);
             var create = await Agent("backup", "create", "--config", config);
 
             Assert.True(create.ExitCode == 11, create.Stderr);
-            Assert.Contains("another backup", create.Stderr, StringComparison.Ordinal);
-            Assert.Contains("other-node", create.Stderr, StringComparison.Ordinal);
+            Assert.Contains("another backup is running on this node", create.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
         }
 
         var after = await Agent("backup", "create", "--config", config);
@@ -162,6 +168,22 @@ public sealed class ExitCodeTableTests(EtcdAndS3Fixture fixture) : IClassFixture
     }
 
     public void Dispose() => _dir.Dispose();
+
+    private static async Task WaitUntilLockedAsync(string directory)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var probe = await ProcessRunner.RunAsync("flock", ["--nonblock", directory, "true"]);
+            if (probe.ExitCode != 0)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"flock(1) never took the lock on {directory}");
+    }
 
     private static string Id(string json)
     {

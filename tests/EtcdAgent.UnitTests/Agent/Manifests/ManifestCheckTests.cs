@@ -50,7 +50,6 @@ public sealed class ManifestCheckTests
         var key = BackupLayout.ManifestKey("c", Id);
 
         Assert.Contains("createdAt", ManifestCheck.Problem(Sound() with { CreatedAt = Created.AddYears(5) }, "c", key), StringComparison.Ordinal);
-        Assert.Contains("revision", ManifestCheck.Problem(Sound() with { Revision = 5, Status = new StatusInfo(1, 5, 1, 1, 1) }, "c", key), StringComparison.Ordinal);
         Assert.Contains("sha256", ManifestCheck.Problem(Sound() with { Raw = new ContentInfo("00", 1) }, "c", key), StringComparison.Ordinal);
         Assert.Contains("negative", ManifestCheck.Problem(Sound() with { Stored = new StoredInfo($"c/{Id}/snapshot.db", Sha, -1) }, "c", key), StringComparison.Ordinal);
     }

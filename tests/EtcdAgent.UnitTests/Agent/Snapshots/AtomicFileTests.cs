@@ -83,7 +83,7 @@ public sealed class AtomicFileTests : IDisposable
             live.WriteByte(7);
             live.Flush();
 
-            var ex = await Assert.ThrowsAsync<ConfigurationException>(() => AtomicFile.WriteAsync(P("snap.db"), false, Writes([1])));
+            var ex = await Assert.ThrowsAsync<EtcdAgent.Coordination.BusyException>(() => AtomicFile.WriteAsync(P("snap.db"), false, Writes([1])));
 
             Assert.Contains("another process", ex.Message, StringComparison.Ordinal);
         }
