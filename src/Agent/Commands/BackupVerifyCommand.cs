@@ -30,6 +30,11 @@ internal static class BackupVerifyCommand
                 context.Out.WriteLine("  checked: stored sha256, decryption and decompression, plain sha256, etcd's trailer, bbolt structure, status against the manifest");
                 return ExitCodes.Success;
             }
+            catch (IOException ex) when (LocalIo.IsDiskFull(ex))
+            {
+                throw new WorkDirectoryFullException("spool directory", options.Backup.SpoolDir, manifest.Raw.Size,
+                    "the backup's plain snapshot (its raw size), fetched there to be verified", "The backup was not verified.", "backup.spoolDir", ex);
+            }
             finally
             {
                 File.Delete(temp);

@@ -29,6 +29,7 @@ internal static class CommandFailure
         RpcException rpc => DescribeRpc(rpc, settings),
         SnapshotException { Fault: SnapshotFault.Corrupt } => (ExitCodes.Corrupt, ex.Message),
         SnapshotException => (ExitCodes.Unavailable, ex.Message),
+        WorkDirectoryFullException => (ExitCodes.LocalDiskFull, ex.Message),
         BusyException => (ExitCodes.Busy, ex.Message),
         StoreException { Fault: StoreFault.Denied } => (ExitCodes.StoreDenied, ex.Message),
         StoreException { Fault: StoreFault.Unavailable } => (ExitCodes.StoreUnavailable, ex.Message),

@@ -16,6 +16,7 @@ internal static class DoctorRunner
         new StoreRoundTripCheck(),
         new EncryptionKeyCheck(),
         new SpoolSpaceCheck(),
+        new SpoolLeftoversCheck(),
         new ClockSkewCheck(),
         new SystemdWatchdogCheck(),
     ];

@@ -35,6 +35,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         var pruneCron = options.Schedule.Prune is { } p ? CronSchedule.Parse(p, options.Schedule.TimeZone) : null;
         var drillCron = options.Schedule.Drill is { } d ? CronSchedule.Parse(d, options.Schedule.TimeZone) : null;
         var state = new DaemonState(options.Schedule.StateDir, options.Cluster);
+        new SpoolReview(options.Backup.SpoolDir, loggers.CreateLogger("EtcdAgent.Spool")).Run();
         if (once)
         {
             var ok = await TickAsync(time.GetUtcNow(), prune: true, stop).ConfigureAwait(false);
@@ -448,6 +449,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
     private static string Stage(Exception ex) => ex switch
     {
         SnapshotException { Fault: SnapshotFault.Corrupt } => "verify",
+        WorkDirectoryFullException => "spool",
         SnapshotException => "snapshot",
         Storage.StoreException => "upload",
         Protocol.Grpc.RpcException => "etcd",

@@ -52,6 +52,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         SnapshotInfo? info = null;
         VerificationReport? report = null;
         EncodeResult? encoded = null;
+        FileStream? hold = null;
         long storedBytes;
         try
         {
@@ -65,9 +66,9 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                 var toEncoder = new DetachOnFailureStream(handoff.Writer);
                 try
                 {
-                    info = await AtomicFile.WriteAsync(spoolPath, overwrite: false,
-                        spool => SnapshotDownloader.DownloadAsync(client, endpoint, new TeeStream(spool, toEncoder), time, ct, status: status),
-                        warning => Log.SpoolWarning(logger, warning), durable: false).ConfigureAwait(false);
+                    info = await WriteSpoolAsync(spoolPath, status.DbSize,
+                        spool => SnapshotDownloader.DownloadAsync(client, endpoint, new TeeStream(spool, toEncoder), time, ct, status: status)).ConfigureAwait(false);
+                    hold = HoldSpool(spoolPath);
                     if (!toEncoder.Detached)
                     {
                         await handoff.CompleteAsync(ct).ConfigureAwait(false);
@@ -111,7 +112,8 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             var draft = report?.Valid == true
                 ? BuildManifest(id, createdAt, members, info!, report, new EncodeResult(info!.TotalBytes, string.Empty, 0), payloadKey, 0, key, time.GetElapsedTime(started))
                 : null;
-            KeepOrDiscardSpool(spoolPath, draft, ex);
+            await KeepOrDiscardSpoolAsync(spoolPath, draft, ex).ConfigureAwait(false);
+            hold?.Dispose();
             throw;
         }
 
@@ -123,11 +125,13 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         catch (Exception ex)
         {
             // The payload is in the store but invisible (no manifest): prune removes it after the orphan grace.
-            KeepOrDiscardSpool(spoolPath, manifest, ex);
+            await KeepOrDiscardSpoolAsync(spoolPath, manifest, ex).ConfigureAwait(false);
+            hold?.Dispose();
             throw;
         }
 
         TryDelete(spoolPath);
+        hold?.Dispose();
         Log.Created(logger, id, manifest.Raw.Size, manifest.Stored.Size, manifest.DurationSeconds);
         return manifest;
     }
@@ -260,20 +264,61 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         return dir;
     }
 
-    private void KeepOrDiscardSpool(string spoolPath, BackupManifest? draft, Exception error)
+    /// <summary>
+    /// Streams the snapshot into the spool file. The spool filling up is reported as the spool (its path, the bytes the
+    /// snapshot needs: etcd's db size, and backup.spoolDir), never as whatever store the bytes were also going to.
+    /// </summary>
+    private async Task<SnapshotInfo> WriteSpoolAsync(string spoolPath, long dbSize, Func<Stream, Task<SnapshotInfo>> download)
+    {
+        try
+        {
+            return await AtomicFile.WriteAsync(spoolPath, overwrite: false, download,
+                warning => Log.SpoolWarning(logger, warning), durable: false).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (LocalIo.IsDiskFull(ex))
+        {
+            throw new WorkDirectoryFullException("spool directory", options.Backup.SpoolDir, dbSize,
+                "a snapshot of this member (etcd's db size)", "Nothing was stored.", "backup.spoolDir", ex);
+        }
+    }
+
+    /// <summary>
+    /// A shared flock on the finished spool file until it is stored or kept: it tells a daemon starting meanwhile (or
+    /// doctor) that this draft-less snapshot is in use, not a crash's leftover (<see cref="SpoolLeftovers"/>). Best
+    /// effort: without it the backup still works.
+    /// </summary>
+    private static FileStream? HoldSpool(string spoolPath)
+    {
+        try
+        {
+            return new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private async Task KeepOrDiscardSpoolAsync(string spoolPath, BackupManifest? draft, Exception error)
     {
         if (draft is not null && File.Exists(spoolPath))
         {
             try
             {
                 // Written without fsync (it is normally deleted at once); now it is the only good copy. The draft
-                // manifest beside it lets a later run upload it as the backup it is (UploadSpooledAsync).
+                // manifest beside it lets a later run upload it as the backup it is (UploadSpooledAsync); it is
+                // written whole or not at all, so a crash never leaves a draft that cannot be read.
                 AtomicFile.MakeDurable(spoolPath);
-                File.WriteAllBytes(spoolPath + DraftSuffix, draft.ToJson());
-                File.SetUnixFileMode(spoolPath + DraftSuffix, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                await AtomicFile.WriteAsync(spoolPath + DraftSuffix, overwrite: true,
+                    async stream =>
+                    {
+                        await stream.WriteAsync(draft.ToJson()).ConfigureAwait(false);
+                        return 0;
+                    },
+                    warning => Log.SpoolWarning(logger, warning)).ConfigureAwait(false);
                 EnforceSpoolBound();
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or Configuration.ConfigurationException)
             {
                 Log.SpoolWarning(logger, $"keeping {spoolPath} failed: {ex.Message}");
             }
@@ -301,15 +346,13 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
 
         var stored = 0;
         var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
-        foreach (var draftPath in Directory.GetFiles(dir, "*" + DraftSuffix).Order(StringComparer.Ordinal))
+
+        // Only verified snapshots with a readable draft; what a crash left besides is the daemon's start-up cleanup's.
+        foreach (var entry in SpoolLeftovers.Scan(dir).Where(e => e.Kind == SpoolEntryKind.Pending))
         {
-            var spoolPath = draftPath[..^DraftSuffix.Length];
+            var spoolPath = entry.Path;
+            var draftPath = spoolPath + DraftSuffix;
             var draft = BackupManifest.Parse(await File.ReadAllBytesAsync(draftPath, cancellationToken).ConfigureAwait(false), draftPath);
-            if (!File.Exists(spoolPath))
-            {
-                TryDelete(draftPath);
-                continue;
-            }
 
             var payloadKey = BackupLayout.PayloadKey(options.Cluster, draft.Id, options.Backup.Compression, key is not null);
             EncodeResult? encoded = null;
@@ -385,7 +428,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         }
     }
 
-    private const string DraftSuffix = ".manifest.json";
+    private const string DraftSuffix = SpoolLeftovers.DraftSuffix;
 
     private sealed record EncodeResult(long RawBytes, string StoredSha256, long StoredBytes);
 

@@ -21,7 +21,6 @@ public sealed class DebInstallTests
 {
     private const string Unit = "/lib/systemd/system/etcd-agent.service";
     private const string EnabledLink = "/etc/systemd/system/multi-user.target.wants/etcd-agent.service";
-    private const string StateDir = "/var/lib/etcd-agent";
 
     /// <summary>What purge leaves on purpose (postrm, README "Uninstall"): backups and the operator's own secrets.</summary>
     private const string LocalBackups = "/var/lib/etcd-agent/backups";
@@ -29,10 +28,10 @@ public sealed class DebInstallTests
     [Fact]
     public async Task PackageInstallsEnablesWithoutStartingAndPurgesToTheDocumentedLeftovers()
     {
-        await EnsureNothingInstalledAsync();
+        await HostPackage.EnsureNothingInstalledAsync();
         try
         {
-            await DpkgAsync("-i", RepoPaths.Deb);
+            await HostPackage.DpkgAsync("-i", RepoPaths.Deb);
 
             // Installed, enabled, not started (nothing to start here anyway: systemd is not PID 1).
             Assert.True(File.Exists("/usr/bin/etcd-agent"));
@@ -53,27 +52,27 @@ public sealed class DebInstallTests
             }
 
             // The shipped config as installed, found at its default path, with no other file needed.
-            var check = await RunInstalledAsync("config", "check");
+            var check = await HostPackage.RunInstalledAsync("config", "check");
             Assert.True(check.ExitCode == 0, check.Stderr);
             Assert.Contains("/etc/etcd-agent/config.yaml: OK", check.Stdout, StringComparison.Ordinal);
 
             // The examples name keys and credentials a real node would have: valid, with only those files missing.
             foreach (var example in Directory.GetFiles("/usr/share/doc/etcd-agent/examples", "*.yaml"))
             {
-                var result = await RunInstalledAsync("config", "check", "--config", example);
+                var result = await HostPackage.RunInstalledAsync("config", "check", "--config", example);
                 Assert.True(result.ExitCode == 0 || result.Stderr.Contains(" is valid, but ", StringComparison.Ordinal),
                     $"{example}: {result.Stderr}");
             }
 
             // What an operator and the daemon leave behind: a key, a backup in the default local store, spool and state.
-            var key = await RunInstalledAsync("key", "generate", "/etc/etcd-agent/backup.key");
+            var key = await HostPackage.RunInstalledAsync("key", "generate", "/etc/etcd-agent/backup.key");
             Assert.True(key.ExitCode == 0, key.Stderr);
             Directory.CreateDirectory(LocalBackups + "/default/20260101T000000Z-n1-r1");
             File.WriteAllText(LocalBackups + "/default/20260101T000000Z-n1-r1/manifest.json", "{}");
             File.WriteAllText("/var/lib/etcd-agent/spool/20260101T000000Z-n1-r2.db", "spooled");
             File.WriteAllText("/var/lib/etcd-agent/last-tick", "state");
 
-            await DpkgAsync("-P", "etcd-agent");
+            await HostPackage.DpkgAsync("-P", "etcd-agent");
 
             foreach (var gone in new[] { "/usr/bin/etcd-agent", Unit, EnabledLink, "/etc/systemd/system/etcd-agent.service",
                          "/etc/etcd-agent/config.yaml", "/var/lib/etcd-agent/spool", "/var/lib/etcd-agent/last-tick",
@@ -90,7 +89,7 @@ public sealed class DebInstallTests
         }
         finally
         {
-            await PurgeEverythingAsync();
+            await HostPackage.PurgeEverythingAsync();
         }
 
         Assert.False(File.Exists("/usr/bin/etcd-agent"));
@@ -99,88 +98,35 @@ public sealed class DebInstallTests
     [Fact]
     public async Task RemoveKeepsTheConfigAndMasksTheUnitAndReinstallComesBackEnabled()
     {
-        await EnsureNothingInstalledAsync();
+        await HostPackage.EnsureNothingInstalledAsync();
         try
         {
-            await DpkgAsync("-i", RepoPaths.Deb);
+            await HostPackage.DpkgAsync("-i", RepoPaths.Deb);
             await File.AppendAllTextAsync("/etc/etcd-agent/config.yaml", "# edited by the operator\n");
 
             // apt remove: binary gone, the operator's config kept, the unit masked so nothing starts a missing binary.
-            await DpkgAsync("-r", "etcd-agent");
+            await HostPackage.DpkgAsync("-r", "etcd-agent");
             Assert.False(File.Exists("/usr/bin/etcd-agent"));
             Assert.Contains("# edited by the operator", await File.ReadAllTextAsync("/etc/etcd-agent/config.yaml"), StringComparison.Ordinal);
             Assert.Equal("/dev/null", new FileInfo("/etc/systemd/system/etcd-agent.service").LinkTarget);
 
             // Reinstalled: unmasked, still enabled, the edited config untouched (a conffile).
-            await DpkgAsync("-i", RepoPaths.Deb);
+            await HostPackage.DpkgAsync("-i", RepoPaths.Deb);
             Assert.False(Path.Exists("/etc/systemd/system/etcd-agent.service"));
             Assert.Equal(Unit, new FileInfo(EnabledLink).LinkTarget);
             Assert.Contains("# edited by the operator", await File.ReadAllTextAsync("/etc/etcd-agent/config.yaml"), StringComparison.Ordinal);
 
             // Purge from the removed state (apt remove, later apt purge) cleans up as well.
-            await DpkgAsync("-r", "etcd-agent");
-            await DpkgAsync("-P", "etcd-agent");
-            foreach (var gone in new[] { EnabledLink, "/etc/systemd/system/etcd-agent.service", "/etc/etcd-agent", StateDir })
+            await HostPackage.DpkgAsync("-r", "etcd-agent");
+            await HostPackage.DpkgAsync("-P", "etcd-agent");
+            foreach (var gone in new[] { EnabledLink, "/etc/systemd/system/etcd-agent.service", "/etc/etcd-agent", HostPackage.StateDir })
             {
                 Assert.False(Path.Exists(gone), $"{gone} is still there after dpkg -r, dpkg -P");
             }
         }
         finally
         {
-            await PurgeEverythingAsync();
-        }
-    }
-
-    /// <summary>Refuses to touch a machine where etcd-agent is really installed or has data.</summary>
-    private static async Task EnsureNothingInstalledAsync()
-    {
-        Assert.True(Environment.IsPrivilegedProcess, "dpkg -i needs root: run make test as root (CI does)");
-        var status = await ProcessRunner.RunAsync("dpkg-query", ["-W", "-f=${Status}", "etcd-agent"]);
-        Assert.False(status.ExitCode == 0 && !status.Stdout.Contains("not-installed", StringComparison.Ordinal),
-            $"etcd-agent is installed on this machine ({status.Stdout}); this test installs and purges it: `dpkg -P etcd-agent` first");
-        foreach (var path in new[] { "/usr/bin/etcd-agent", "/etc/etcd-agent" })
-        {
-            Assert.False(Path.Exists(path), $"{path} exists: this test would mix its install with it; move it away first");
-        }
-
-        // Other tests that run the CLI without a spoolDir leave empty directories here; files would be someone's data.
-        Assert.False(Directory.Exists(StateDir) && Directory.EnumerateFiles(StateDir, "*", SearchOption.AllDirectories).Any(),
-            $"{StateDir} holds files: this test's purge would delete them; move them away first");
-    }
-
-    /// <summary>Whatever a test did or where it failed: no package, no binary, no unit, none of its leftovers.</summary>
-    private static async Task PurgeEverythingAsync()
-    {
-        await ProcessRunner.RunAsync("dpkg", ["-P", "etcd-agent"], timeout: TimeSpan.FromMinutes(2));
-        foreach (var dir in new[] { "/etc/etcd-agent", StateDir })
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
-    }
-
-    private static Task<ProcessRunner.Result> RunInstalledAsync(params string[] args) =>
-        ProcessRunner.RunAsync("/usr/bin/etcd-agent", args, new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
-
-    /// <summary>dpkg, waiting while another dpkg or apt (another session's install) holds its lock.</summary>
-    private static async Task DpkgAsync(params string[] args)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var result = await ProcessRunner.RunAsync("dpkg", args, timeout: TimeSpan.FromMinutes(2));
-            if (result.ExitCode == 0)
-            {
-                return;
-            }
-
-            if (attempt >= 30 || !result.Stderr.Contains("lock", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidOperationException($"dpkg {string.Join(' ', args)} exited {result.ExitCode}:\n{result.Stderr}{result.Stdout}");
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            await HostPackage.PurgeEverythingAsync();
         }
     }
 }
