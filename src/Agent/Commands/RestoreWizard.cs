@@ -70,7 +70,8 @@ internal static class RestoreWizard
         ArgumentNullException.ThrowIfNull(plan);
         var members = InitialCluster.Parse(plan.Journal.InitialCluster, "plan").Members.Count;
         if (members > 1 && !console.Prompt(new ConfirmationPrompt(
-                $"This restores 1 of {members.ToString(CultureInfo.InvariantCulture)} members. Are etcd and kube-apiserver stopped on EVERY other node (the start gate checks etcd's ports too)?") { DefaultValue = false }))
+                $"This restores 1 of {members.ToString(CultureInfo.InvariantCulture)} members. Are etcd and kube-apiserver stopped on EVERY other node (the start gate checks etcd's ports too)?")
+        { DefaultValue = false }))
         {
             return false;
         }
