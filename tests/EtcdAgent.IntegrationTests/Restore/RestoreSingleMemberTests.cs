@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using EtcdAgent.IntegrationTests.Fixtures;
 using Xunit;
 using static EtcdAgent.IntegrationTests.Restore.RestoreHelpers;
@@ -100,6 +101,31 @@ public sealed class RestoreSingleMemberTests : IAsyncLifetime, IDisposable
         Assert.False(File.Exists(calls), "neither stop nor start may have run");
         Assert.Equal(before, Tree(_etcd.DataDir, includeRestoreWork: true));
         Assert.False(Directory.Exists(Path.Combine(State, "restore")) && Directory.GetFiles(Path.Combine(State, "restore"), "*", SearchOption.AllDirectories).Any(f => !f.EndsWith("lock", StringComparison.Ordinal)));
+    }
+
+    // The oldest backup's manifest edited to name the newest backup's payload: refused (exit 6), not restored as
+    // the newest backup's data under the old name.
+    [Fact]
+    public async Task ADamagedManifestIsRefusedBeforeAnythingIsTouched()
+    {
+        using var client = _etcd.Client();
+        await PutAsync(client, "/old/", 3);
+        var old = await BackupAsync(_etcd, Store);
+        await PutAsync(client, "/new/", 3);
+        var newest = await BackupAsync(_etcd, Store);
+        var oldManifest = Directory.GetFiles(Path.Combine(Store, "default", old), "manifest.json").Single();
+        var newManifest = JsonNode.Parse(File.ReadAllText(Directory.GetFiles(Path.Combine(Store, "default", newest), "manifest.json").Single()))!;
+        var edited = JsonNode.Parse(File.ReadAllText(oldManifest))!;
+        edited["stored"] = newManifest["stored"]!.DeepClone();
+        File.WriteAllText(oldManifest, edited.ToJsonString());
+        await _etcd.StopAsync();
+        var before = Tree(_etcd.DataDir, includeRestoreWork: true);
+
+        var restore = await AgentAsync(["restore", "--snapshot", old, "--store", Store, "--yes", .. Explicit(_etcd, State)]);
+
+        Assert.True(restore.ExitCode == 6, restore.Stdout + restore.Stderr);
+        Assert.Contains($"backup {old} is damaged", restore.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, Tree(_etcd.DataDir, includeRestoreWork: true));
     }
 
     [Fact]
