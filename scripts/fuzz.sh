@@ -8,6 +8,7 @@
 #   FUZZ_HEAP      GC heap hard limit of the target process: an allocation past it is an OutOfMemoryException,
 #                  i.e. a crash afl-fuzz saves (default 0x20000000 = 512 MiB)
 #   FUZZ_NICE      nice level of the fuzzers (default 19: the machine stays usable)
+#   FUZZ_OUT       output directory (default artifacts/fuzz; emptied per target at the start of its run)
 #
 # Output in artifacts/fuzz/<target>/default/{crashes,hangs,queue,fuzzer_stats}. Replay an input with an
 # uninstrumented build (instrumented code needs afl-fuzz's shared memory):
@@ -22,7 +23,7 @@ JOBS=${FUZZ_JOBS:-1}
 TIMEOUT=${FUZZ_TIMEOUT:-5000}
 HEAP=${FUZZ_HEAP:-0x20000000}
 NICE=${FUZZ_NICE:-19}
-OUT=artifacts/fuzz
+OUT=${FUZZ_OUT:-artifacts/fuzz}
 BIN=$OUT/bin
 
 if ! command -v afl-fuzz >/dev/null; then
@@ -67,12 +68,14 @@ export AFL_FORKSRV_INIT_TMOUT=120000            # the .NET runtime's start under
 export DOTNET_GCHeapHardLimit=$HEAP
 
 run() {
-    local target=$1 dir=$OUT/$1
+    local target=$1 dir=$OUT/$1 dict=()
+    # Tokens for the targets whose parser is not instrumented (System.Text.Json, YamlDotNet).
+    if [ -f "fuzz/dictionaries/$target.dict" ]; then dict=(-x "fuzz/dictionaries/$target.dict"); fi
     rm -rf "$dir"
     mkdir -p "$dir/scratch"
     echo "fuzzing $target for ${SECONDS_EACH}s (log: $dir/afl.log)"
     ETCD_AGENT_FUZZ_SCRATCH=$PWD/$dir/scratch nice -n "$NICE" \
-        afl-fuzz -V "$SECONDS_EACH" -t "$TIMEOUT" -m none -i "$SEEDS/$target" -o "$dir" \
+        afl-fuzz -V "$SECONDS_EACH" -t "$TIMEOUT" -m none "${dict[@]}" -i "$SEEDS/$target" -o "$dir" \
         -- dotnet "$BIN/EtcdAgent.Fuzz.dll" "$target" > "$dir/afl.log" 2>&1 || echo "afl-fuzz for $target exited $?"
 }
 
