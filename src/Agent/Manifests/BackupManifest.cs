@@ -57,9 +57,11 @@ internal sealed record BackupManifest
         try
         {
             using var document = JsonDocument.Parse(json.ToArray());
-            if (!document.RootElement.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
+            // TryGetProperty throws InvalidOperationException on a string, number or array (found by afl-fuzz).
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
             {
-                throw new InvalidDataException($"{where} is not an etcd-agent manifest (no formatVersion)");
+                throw new InvalidDataException($"{where} is not an etcd-agent manifest (not a JSON object with a numeric formatVersion)");
             }
 
             // GetInt32 throws FormatException for 1.5 or 1e10: a damaged manifest must be "unreadable", not a crash.
