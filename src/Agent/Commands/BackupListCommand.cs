@@ -16,11 +16,13 @@ internal static class BackupListCommand
             var catalog = await BackupCatalog.LoadAsync(store, options.Cluster, ct).ConfigureAwait(false);
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
-                var items = catalog.Backups.Select(b => new BackupListItemJson(b.Id, b.CreatedAt, b.Node, b.Revision, b.Status.LiveKeys,
-                    b.Raw.Size, b.Stored.Size, b.Codecs.Compression, b.Codecs.Encryption, b.Codecs.KeyId, b.Stored.Key)).ToList();
+                var items = catalog.Backups.Select(b => new BackupListItemJson(b.Id, "ok", null, b.CreatedAt, b.Node, b.Revision, b.Status.LiveKeys,
+                    b.Raw.Size, b.Stored.Size, b.Codecs.Compression, b.Codecs.Encryption, b.Codecs.KeyId, b.Stored.Key))
+                    .Concat(catalog.Damaged.Select(d => new BackupListItemJson(d.Id, "damaged", d.Reason, null, null, null, null, null, null, null, null, null, d.ManifestKey)))
+                    .ToList();
                 AgentJsonContext.Write(context.Out, items, AgentJsonContext.Default.ListBackupListItemJson);
             }
-            else if (catalog.Backups.Count == 0)
+            else if (catalog.Backups.Count == 0 && catalog.Damaged.Count == 0)
             {
                 context.Out.WriteLine($"No backups of cluster \"{options.Cluster}\" in {store.Location}.");
             }
@@ -36,9 +38,17 @@ internal static class BackupListCommand
                     ]));
             }
 
-            foreach (var problem in catalog.Unreadable)
+            if (parse.GetValue(writeOut) != OutputFormat.Json && catalog.Damaged.Count > 0)
             {
-                context.Error.WriteLine("Warning: unreadable manifest " + problem);
+                context.Out.WriteLine();
+                context.Out.WriteLine($"DAMAGED: {catalog.Damaged.Count} backup(s) whose manifest cannot be trusted; never restored, never pruned:");
+                TableWriter.Write(context.Out, ["ID", "MANIFEST", "PROBLEM"],
+                    catalog.Damaged.Select(d => (IReadOnlyList<string>)[d.Id, d.ManifestKey, d.Reason]));
+            }
+
+            foreach (var damaged in catalog.Damaged)
+            {
+                context.Error.WriteLine($"Warning: backup {damaged.Id} is damaged: {damaged.Reason}");
             }
 
             return ExitCodes.Success;

@@ -33,9 +33,12 @@ internal sealed record SnapshotStatusJson(uint Hash, long Revision, long TotalKe
 internal sealed record SnapshotVerifyJson(string Path, bool Valid, string? Fault, string Trailer, string? Sha256,
     SnapshotStatusJson? Status, long PagesInUse, long FreePages, bool FreelistPersisted, string? Warning);
 
-/// <summary>Build facts for -w json.</summary>
-internal sealed record BackupListItemJson(string Id, DateTimeOffset CreatedAt, string Node, long Revision, long? LiveKeys,
-    long RawSize, long StoredSize, string Compression, string? Encryption, string? KeyId, string Key);
+/// <summary>
+/// `backup list -w json`: sound backups first (newest first, status "ok"), then damaged ones (status "damaged", the
+/// problem named, nothing else taken from their untrusted manifest), so `.[0]` is always the newest restorable one.
+/// </summary>
+internal sealed record BackupListItemJson(string Id, string Status, string? Problem, DateTimeOffset? CreatedAt, string? Node, long? Revision,
+    long? LiveKeys, long? RawSize, long? StoredSize, string? Compression, string? Encryption, string? KeyId, string Key);
 
 internal sealed record PruneJson(bool DryRun, IReadOnlyList<string> Kept, IReadOnlyList<string> Deleted, IReadOnlyList<string> Deferred,
     IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads, IReadOnlyList<string> Warnings);

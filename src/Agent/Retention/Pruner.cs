@@ -30,12 +30,23 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
             warnings.Add($"{expired.Count} backups are expired but at most {allowed} ({(options.Retention.MaxDeleteFraction * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}% of {catalog.Backups.Count}) are deleted per run; {deferred.Count} wait for the next run");
         }
 
+        // Defence in depth behind ManifestCheck: a key that another kept backup names, or the newest sound backup,
+        // is never deleted, whatever the policy or a manifest says.
+        var expiredIds = expired.Select(b => b.Id).ToHashSet(StringComparer.Ordinal);
+        var referenced = catalog.Backups.Where(b => !expiredIds.Contains(b.Id)).Select(b => b.Stored.Key).ToHashSet(StringComparer.Ordinal);
         var deleted = new List<string>();
         var locked = new List<string>();
         var lockUnknown = false;
         var now = time.GetUtcNow();
         foreach (var backup in expired.Take(allowed))
         {
+            if (backup.Id == catalog.Backups[0].Id || referenced.Contains(backup.Stored.Key)
+                || ManifestCheck.KeyProblem(backup.Stored.Key, cluster, backup.Id) is not null)
+            {
+                warnings.Add($"{backup.Id} is expired but kept: it is the newest backup or another backup names its object {backup.Stored.Key}");
+                continue;
+            }
+
             var until = await RetainUntilAsync(backup.Stored.Key, () => lockUnknown = true, cancellationToken).ConfigureAwait(false);
             if (until > now)
             {
@@ -99,7 +110,7 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
             warnings.Add($"stale multipart uploads cannot be listed here ({ex.Message}); add a bucket lifecycle rule (AbortIncompleteMultipartUpload) to clean them");
         }
 
-        warnings.AddRange(catalog.Unreadable.Select(u => $"unreadable manifest, kept: {u}"));
+        warnings.AddRange(catalog.Damaged.Select(d => $"damaged manifest {d.ManifestKey} ({d.Reason}); backup {d.Id} and its objects are kept, not counted and never restored: inspect or delete it by hand"));
         foreach (var warning in warnings)
         {
             Log.Warning(logger, warning);

@@ -11,6 +11,7 @@ namespace EtcdAgent.UnitTests.Agent.Retention;
 public sealed class PrunerTests
 {
     private static readonly DateTimeOffset Start = new(2025, 1, 1, 2, 0, 0, TimeSpan.Zero);
+    private static readonly string Sha = new('a', 64);
 
     [Fact]
     public async Task DeletesManifestBeforePayloadAndNeverMoreThanTheFractionPerRun()
@@ -98,7 +99,45 @@ public sealed class PrunerTests
         var report = await new Pruner(store, Options(keepLast: 1, maxDeleteFraction: 1), time, NullLogger.Instance).PruneAsync(false, default);
 
         Assert.True(store.Objects.ContainsKey($"c/{broken}/manifest.json"));
-        Assert.Contains(report.Warnings, w => w.Contains("unreadable manifest", StringComparison.Ordinal));
+        Assert.Contains(report.Warnings, w => w.Contains("damaged manifest", StringComparison.Ordinal) && w.Contains(broken, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("newest")] // the edited manifest names the newest backup's payload
+    [InlineData("../newest")] // the same through a ".." segment
+    [InlineData("other-cluster")] // a payload of another cluster
+    public async Task AManifestNamingAnotherBackupsObjectIsDamagedAndItsTargetIsNeverDeleted(string target)
+    {
+        var time = new FakeTime(Start);
+        var store = new InMemoryStore(time);
+        var ids = await AddBackupsAsync(store, time, count: 4, every: TimeSpan.FromHours(1));
+        await store.PutAsync("d/x/snapshot.db.zst", new byte[10], default);
+        var newestPayload = $"c/{ids[^1]}/snapshot.db.zst";
+        var victimKey = target switch
+        {
+            "newest" => newestPayload,
+            "../newest" => $"c/{ids[0]}/../{ids[^1]}/snapshot.db.zst",
+            _ => "d/x/snapshot.db.zst",
+        };
+        var edited = (await BackupCatalog.ReadAsync(store, BackupLayout.ManifestKey("c", ids[0]), default)) with
+        {
+            Stored = new StoredInfo(victimKey, Sha, 10),
+        };
+        await store.PutAsync(BackupLayout.ManifestKey("c", ids[0]), edited.ToJson(), default);
+
+        var report = await new Pruner(store, Options(keepLast: 1, maxDeleteFraction: 1), time, NullLogger.Instance).PruneAsync(false, default);
+
+        Assert.True(store.Objects.ContainsKey(newestPayload));
+        Assert.True(store.Objects.ContainsKey("d/x/snapshot.db.zst"));
+        Assert.DoesNotContain(store.Deletions, d => d == victimKey);
+        Assert.DoesNotContain(ids[0], report.Deleted);
+        Assert.Equal(ids.Skip(1).Take(2), report.Deleted);
+        var catalog = await BackupCatalog.LoadAsync(store, "c", default);
+        var damaged = Assert.Single(catalog.Damaged);
+        Assert.Equal(ids[0], damaged.Id);
+        var refused = Assert.Throws<InvalidDataException>(() => catalog.Resolve(ids[0], "mem", "c"));
+        Assert.Contains("damaged", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(ids[^1], catalog.Resolve("latest", "mem", "c").Id);
     }
 
     private static AgentOptions Options(int keepLast, double maxDeleteFraction) => new()
@@ -131,8 +170,8 @@ public sealed class PrunerTests
                 RaftIndex = 1,
                 RaftTerm = 1,
                 Status = new StatusInfo(1, 100 + i, 1, 1, 1),
-                Raw = new ContentInfo("00", 1),
-                Stored = new StoredInfo(payload, "00", 10),
+                Raw = new ContentInfo(Sha, 1),
+                Stored = new StoredInfo(payload, Sha, 10),
                 Codecs = new CodecInfo("zstd", 1, null, null),
                 CreatedAt = time.Now,
                 DurationSeconds = 1,
