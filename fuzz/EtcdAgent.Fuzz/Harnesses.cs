@@ -68,11 +68,15 @@ internal static class Harnesses
         }
     }
 
+    /// <summary>The folder the manifest harness pretends its input was read from (the seed's own).</summary>
+    public const string ManifestKey = "lab/20260102T030405Z-node-a-r73/manifest.json";
+
     /// <summary>
-    /// BackupManifest.Parse as the catalog reads every manifest.json in a store, then every field the commands
-    /// read from a parsed manifest (list, restore, fetch, drill). InvalidDataException is the clean outcome: the
-    /// catalog lists the manifest as unreadable. A parsed manifest whose fields then throw is a finding: the
-    /// parser let through what its consumers cannot handle.
+    /// What BackupCatalog does with every manifest.json in a store: BackupManifest.Parse, then ManifestCheck
+    /// (confined to its own folder, fields agreeing with its id), then every field the commands read from a
+    /// sound manifest (list, restore, fetch, drill). InvalidDataException is the clean outcome: the catalog lists
+    /// the backup as damaged. A parsed manifest whose check or fields then throw is a finding: the parser let
+    /// through what its consumers cannot handle.
     /// </summary>
     public static void Manifest(Stream input)
     {
@@ -81,10 +85,16 @@ internal static class Harnesses
         BackupManifest manifest;
         try
         {
-            manifest = BackupManifest.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), "fuzz/manifest.json");
+            manifest = BackupManifest.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ManifestKey);
         }
         catch (InvalidDataException)
         {
+            return;
+        }
+
+        if (ManifestCheck.Problem(manifest, "lab", ManifestKey) is { } problem)
+        {
+            GC.KeepAlive(ManifestCheck.Bounded(problem));
             return;
         }
 
