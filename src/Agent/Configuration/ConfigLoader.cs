@@ -74,6 +74,13 @@ internal static partial class ConfigLoader
         {
             throw new ConfigurationException($"{path}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these instead of a YamlException on some malformed input (afl-fuzz: ": {\n/" from
+            // its scanner, " : 0" from YamlStream): only YamlDotNet runs in this block, so they mean bad YAML too.
+            throw new ConfigurationException(
+                $"{path}: not valid YAML: the YAML reader failed on it ({ex.GetType().Name}); check the indentation, the ':' after each key and the brackets", ex);
+        }
     }
 
     /// <summary>

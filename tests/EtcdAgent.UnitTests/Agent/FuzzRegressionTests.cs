@@ -1,3 +1,4 @@
+using EtcdAgent.Configuration;
 using EtcdAgent.Manifests;
 using Xunit;
 
@@ -25,6 +26,14 @@ public sealed class FuzzRegressionTests
     [MemberData(nameof(Inputs), "manifest")]
     public void ManifestParseThrowsInvalidDataWhenTheInputIsAFuzzFinding(string name) =>
         Assert.Throws<InvalidDataException>(() => BackupManifest.Parse(File.ReadAllBytes(Input("manifest", name)), name));
+
+    [Theory]
+    [MemberData(nameof(Inputs), "config")]
+    public void ConfigLoadThrowsConfigurationErrorWhenTheInputIsAFuzzFinding(string name)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigLoader.Load(Input("config", name), _ => null));
+        Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);
+    }
 
     private static string Input(string target, string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "Fuzz", target, name);
 }
