@@ -4,7 +4,7 @@ CONFIG ?= Release
 RESULTS := artifacts/test-results
 TEST_FLAGS := -c $(CONFIG) --no-build --logger "trx" --logger "console;verbosity=minimal"
 
-.PHONY: help deps build test test-unit test-integration verify bench publish deb deb-amd64 deb-arm64 demo clean
+.PHONY: help deps build test test-unit test-integration verify bench fuzz publish deb deb-amd64 deb-arm64 demo clean
 
 help:
 	@echo "make demo              throwaway local etcd + etcd-agent looking at it (installs etcd if missing)"
@@ -13,6 +13,7 @@ help:
 	@echo "make test-integration  real-etcd integration and end-to-end tests"
 	@echo "make bench             benchmarks against etcdctl; results in docs/benchmarks.md"
 	@echo "make verify            formatting check"
+	@echo "make fuzz              AFL++ over the hostile-input parsers (FUZZ_TARGETS, FUZZ_SECONDS=1800 each); docs/fuzzing.md"
 	@echo "make publish           self-contained single-file binary in artifacts/publish"
 	@echo "make deb               Debian packages (amd64, arm64) in artifacts/deb; DEB_ARCHES=amd64 for one"
 
@@ -47,6 +48,13 @@ bench: build publish
 	$(DOTNET) build bench/EtcdFill -c Release -nologo -v q
 	$(DOTNET) build bench/CodecBench -c Release -nologo -v q
 	bench/run.sh
+
+# Not part of `make test`: hours of CPU. Installs afl++ if missing; results in artifacts/fuzz (docs/fuzzing.md).
+FUZZ_TARGETS ?= snapshot object manifest config
+FUZZ_SECONDS ?= 1800
+
+fuzz:
+	FUZZ_TARGETS="$(FUZZ_TARGETS)" FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 PUBLISH_FLAGS := -c Release --self-contained -p:PublishSingleFile=true -p:PublishReadyToRun=true \
 	-p:PublishTrimmed=true -nologo -v q

@@ -11,6 +11,9 @@ namespace EtcdAgent.Configuration;
 /// </summary>
 internal static partial class ConfigLoader
 {
+    /// <summary>Deepest mapping/sequence nesting accepted in config.yaml (the real settings go 4 deep).</summary>
+    public const int MaxNesting = 64;
+
     /// <summary>Loads and validates; throws <see cref="ConfigurationException"/> listing every problem.</summary>
     /// <param name="path">The file; null to build from defaults and the environment alone.</param>
     /// <param name="environment">Environment lookup (injectable for tests).</param>
@@ -64,6 +67,7 @@ internal static partial class ConfigLoader
 
         try
         {
+            CheckNesting(path, text);
             var stream = new YamlStream();
             stream.Load(new StringReader(text));
             if (stream.Documents.Count == 0)
@@ -82,6 +86,41 @@ internal static partial class ConfigLoader
         catch (YamlException ex)
         {
             throw new ConfigurationException($"{path}:{ex.Start.Line}:{ex.Start.Column}: not valid YAML: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these instead of a YamlException on some malformed input (afl-fuzz: ": {\n/" from
+            // its scanner, " : 0" from YamlStream): only YamlDotNet runs in this block, so they mean bad YAML too.
+            throw new ConfigurationException(
+                $"{path}: not valid YAML: the YAML reader failed on it ({ex.GetType().Name}); check the indentation, the ':' after each key and the brackets", ex);
+        }
+    }
+
+    /// <summary>
+    /// Refuses nesting deeper than any configuration needs before YamlStream builds its tree: YamlDotNet's
+    /// representation model recurses once per level, so tens of thousands of '[' overflow the stack and kill the
+    /// process (no exception to catch). The parser walked here keeps its own state stack and does not recurse.
+    /// </summary>
+    private static void CheckNesting(string path, string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxNesting)
+                    {
+                        throw new ConfigurationException(
+                            $"{path}:{parser.Current.Start.Line}:{parser.Current.Start.Column}: nested more than {MaxNesting} levels deep; a configuration needs at most 4");
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
         }
     }
 

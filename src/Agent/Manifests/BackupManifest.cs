@@ -57,14 +57,22 @@ internal sealed record BackupManifest
         try
         {
             using var document = JsonDocument.Parse(json.ToArray());
-            if (!document.RootElement.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
+            // TryGetProperty throws InvalidOperationException on a string, number or array (found by afl-fuzz).
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
             {
-                throw new InvalidDataException($"{where} is not an etcd-agent manifest (no formatVersion)");
+                throw new InvalidDataException($"{where} is not an etcd-agent manifest (not a JSON object with a numeric formatVersion)");
             }
 
-            if (version.GetInt32() > CurrentFormatVersion)
+            // GetInt32 throws FormatException for 1.5 or 1e10: a damaged manifest must be "unreadable", not a crash.
+            if (!version.TryGetInt32(out var format) || format < 1)
             {
-                throw new InvalidDataException($"{where} has manifest format {version.GetInt32()}, newer than this etcd-agent understands ({CurrentFormatVersion}); upgrade etcd-agent");
+                throw new InvalidDataException($"{where} has formatVersion {version.GetRawText()}, not a manifest format (a whole number from 1)");
+            }
+
+            if (format > CurrentFormatVersion)
+            {
+                throw new InvalidDataException($"{where} has manifest format {format}, newer than this etcd-agent understands ({CurrentFormatVersion}); upgrade etcd-agent");
             }
 
             manifest = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.BackupManifest);
@@ -74,7 +82,34 @@ internal sealed record BackupManifest
             throw new InvalidDataException($"{where} is not a valid manifest: {ex.Message}", ex);
         }
 
-        return manifest ?? throw new InvalidDataException($"{where} is empty");
+        return manifest is null
+            ? throw new InvalidDataException($"{where} is empty")
+            : manifest.NullInside() is { } path
+                ? throw new InvalidDataException($"{where} is not a valid manifest: {path} is null")
+                : manifest;
+    }
+
+    /// <summary>
+    /// The first null where the types say there is none. RespectNullableAnnotations rejects null properties and
+    /// constructor parameters, but not null items of a list ("members": [null]), which restore and list read.
+    /// </summary>
+    private string? NullInside()
+    {
+        for (var i = 0; i < Members.Count; i++)
+        {
+            var member = Members[i];
+            if (member is null)
+            {
+                return $"members[{i}]";
+            }
+
+            if (member.PeerUrls.Any(u => u is null) || member.ClientUrls.Any(u => u is null))
+            {
+                return $"a URL of members[{i}]";
+            }
+        }
+
+        return null;
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.BackupManifest);

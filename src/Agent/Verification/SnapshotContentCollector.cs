@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Unicode;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Verification.Bbolt;
 
@@ -12,6 +13,7 @@ namespace EtcdAgent.Verification;
 /// </summary>
 internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisitor
 {
+    private const string HexPrefix = "hex:";
     private readonly Dictionary<string, long> _buckets = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
@@ -53,7 +55,7 @@ internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisito
         }
 
         _crc.Append(name);
-        _bucket = Encoding.UTF8.GetString(name);
+        _bucket = BucketName(name);
         _bucketKeys = 0;
         _inKey = _bucket == "key";
         _inMeta = _bucket == "meta";
@@ -167,6 +169,26 @@ internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisito
         {
             _live.Add(id);
         }
+    }
+
+    /// <summary>
+    /// A top-level bucket's name as the status shows it: the text when the bytes are UTF-8, else "hex:" and the
+    /// bytes in hex (as is a text name that itself starts with "hex:"). The mapping is one-to-one, as the status's
+    /// per-bucket counts need: decoding with replacement characters made two different byte names one string, and
+    /// a crafted file with such a pair crashed `snapshot status` with a duplicate-key ArgumentException.
+    /// </summary>
+    internal static string BucketName(ReadOnlySpan<byte> name)
+    {
+        if (Utf8.IsValid(name))
+        {
+            var text = Encoding.UTF8.GetString(name);
+            if (!text.StartsWith(HexPrefix, StringComparison.Ordinal))
+            {
+                return text;
+            }
+        }
+
+        return HexPrefix + Convert.ToHexStringLower(name);
     }
 
     private void OnMeta(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)

@@ -212,6 +212,13 @@ internal sealed class BboltWalker(BboltFile file)
         visitor.EnterBucket(name, bucketDepth + 1);
         if (root == 0)
         {
+            // Inline buckets nest inside one page span, which WalkTree's depth check never sees: a crafted value
+            // of 49-byte levels in a 64 MiB span would recurse a million deep and overflow the stack.
+            if (treeDepth + 1 > MaxDepth)
+            {
+                throw Fault(where, $"inline buckets nested deeper than {MaxDepth} levels");
+            }
+
             // An inline bucket: its single leaf page follows the 16-byte bucket header inside the value.
             var inline = header[16..];
             if (inline.Length < BboltFile.PageHeaderSize)

@@ -157,6 +157,25 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains("not valid YAML", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LoadRefusesDeepNestingWhenItWouldOverflowTheStack()
+    {
+        // Found reviewing the config harness (docs/fuzzing.md): YamlDotNet's YamlStream recurses per level, and
+        // this killed the process with a stack overflow instead of exit 2. It must fail cleanly, naming the place.
+        var error = Assert.Throws<ConfigurationException>(() => Load(new string('[', 100_000)));
+        Assert.Contains($"nested more than {ConfigLoader.MaxNesting} levels", error.Message, StringComparison.Ordinal);
+        Assert.Contains("config.yaml:1:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadAcceptsNestingUpToTheLimit()
+    {
+        // The top-level mapping and restore: are two levels; restore's content is not read yet, so any shape passes.
+        var nested = new string('[', ConfigLoader.MaxNesting - 2) + new string(']', ConfigLoader.MaxNesting - 2);
+        var options = Load($"store:\n  type: local\n  local:\n    path: /srv/b\nrestore:\n  x: {nested}\n");
+        Assert.Equal("/srv/b", options.Store.LocalPath);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private AgentOptions Load(string yaml, IReadOnlyDictionary<string, string?>? env = null)

@@ -280,5 +280,46 @@ public sealed class SnapshotVerifierTests(ITestOutputHelper output) : IDisposabl
     private static void Add32(byte[] b, int at, uint d) =>
         BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at), BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(at)) + d);
 
+    [Fact]
+    public async Task StatusKeepsBucketsApartWhenTheirNamesDecodeAlike()
+    {
+        // Found reviewing the snapshot harness (docs/fuzzing.md): "auth" EF BF BD "xy" (valid UTF-8 for U+FFFD)
+        // and "auth" F0 90 80 "xy" (a cut-short sequence, decoded to U+FFFD) are different bbolt keys in the right
+        // order, but both decoded to "auth\uFFFDxy" and `snapshot status` crashed with a duplicate-key
+        // ArgumentException. Same length as authRoles/authUsers, so the page layout is unchanged.
+        var bytes = _fx.Copy();
+        Replace(bytes, "authRoles"u8, [.. "auth"u8, 0xEF, 0xBF, 0xBD, .. "xy"u8]);
+        Replace(bytes, "authUsers"u8, [.. "auth"u8, 0xF0, 0x90, 0x80, .. "xy"u8]);
+        var path = _fx.Write(bytes);
+
+        var status = SnapshotVerifier.Status(path);
+        var verified = await Verify(path);
+
+        Assert.True(status.Valid, status.Fault);
+        Assert.True(verified.Valid, verified.Fault);
+        Assert.Equal(10, status.Status!.Buckets.Count);
+        Assert.Contains("auth\uFFFDxy", status.Status.Buckets.Keys);
+        Assert.Contains("hex:61757468f090807879", status.Status.Buckets.Keys);
+    }
+
+    [Theory]
+    [InlineData("meta", "meta")]
+    [InlineData("hex:6d", "hex:6865783a3664")]
+    [InlineData("", "")]
+    public void BucketNameShowsTextUnlessItCouldBeMistakenForHex(string name, string shown) =>
+        Assert.Equal(shown, SnapshotContentCollector.BucketName(System.Text.Encoding.UTF8.GetBytes(name)));
+
+    private static void Replace(byte[] bytes, ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
+    {
+        var replaced = 0;
+        for (var i = bytes.AsSpan().IndexOf(from); i >= 0; i = bytes.AsSpan().IndexOf(from))
+        {
+            to.CopyTo(bytes.AsSpan(i));
+            replaced++;
+        }
+
+        Assert.True(replaced > 0);
+    }
+
     public void Dispose() => _fx.Dispose();
 }
