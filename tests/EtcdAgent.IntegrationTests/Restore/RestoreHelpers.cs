@@ -9,8 +9,15 @@ namespace EtcdAgent.IntegrationTests.Restore;
 /// <summary>What the restore tests share: running the built binary, hashing directory trees, reading journals.</summary>
 internal static class RestoreHelpers
 {
-    public static Task<ProcessRunner.Result> AgentAsync(IEnumerable<string> args, TimeSpan? timeout = null) =>
-        ProcessRunner.RunAsync("dotnet", new[] { AgentBinary.DllPath }.Concat(args), Environment(), timeout ?? TimeSpan.FromSeconds(120));
+    public static async Task<ProcessRunner.Result> AgentAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    {
+        // A spool of its own per run: test classes run in parallel, and one spool directory admits one backup at a
+        // time (the node's backup lock is an flock on it), as it would on one node.
+        using var spool = new TempDir("etcd-agent-test-spool");
+        var environment = Environment();
+        environment["ETCD_AGENT_BACKUP__SPOOLDIR"] = spool.Path;
+        return await ProcessRunner.RunAsync("dotnet", new[] { AgentBinary.DllPath }.Concat(args), environment, timeout ?? TimeSpan.FromSeconds(120));
+    }
 
     public static Dictionary<string, string?> Environment() => new()
     {
