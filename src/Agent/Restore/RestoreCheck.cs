@@ -11,12 +11,34 @@ namespace EtcdAgent.Restore;
 /// </summary>
 internal sealed class RestoreCheck(Func<IReadOnlyList<Uri>, EtcdClient> clients, TextWriter output, TimeProvider time)
 {
+    /// <summary>
+    /// A member that just became healthy can still see its cluster elect a leader ("etcdserver: leader changed",
+    /// Unavailable) on a busy machine: that is not a failed restore, so the reads are retried for a while.
+    /// </summary>
+    private async Task<(long Keys, StatusResponse Status)> ReadWithRetryAsync(EtcdClient client, Uri url, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var keys = await client.CountAllKeysAsync(cancellationToken).ConfigureAwait(false);
+                var status = await client.StatusAsync(url, cancellationToken).ConfigureAwait(false);
+                return (keys, status);
+            }
+            catch (Protocol.Grpc.RpcException ex) when (attempt < 15
+                && ex.StatusCode is Protocol.Grpc.GrpcStatusCode.Unavailable or Protocol.Grpc.GrpcStatusCode.DeadlineExceeded)
+            {
+                output.WriteLine($"    {ex.Detail}: retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     public async Task RunAsync(RestoreJournal journal, CancellationToken cancellationToken)
     {
         var url = journal.Member.LocalClientUrl;
         using var client = clients([url]);
-        var keys = await client.CountAllKeysAsync(cancellationToken).ConfigureAwait(false);
-        var status = await client.StatusAsync(url, cancellationToken).ConfigureAwait(false);
+        var (keys, status) = await ReadWithRetryAsync(client, url, cancellationToken).ConfigureAwait(false);
         var revision = status.Header.Revision;
         if ((journal.ExpectedLiveKeys is { } expectedKeys && keys != expectedKeys) || revision != journal.ExpectedRevision)
         {
