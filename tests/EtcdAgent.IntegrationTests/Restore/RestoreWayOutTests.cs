@@ -1,4 +1,3 @@
-using EtcdAgent.IntegrationTests.Fixtures;
 using Xunit;
 using static EtcdAgent.IntegrationTests.Restore.RestoreHelpers;
 
@@ -9,31 +8,14 @@ namespace EtcdAgent.IntegrationTests.Restore;
 /// that is gone, or any command that worked once and no longer does); flags given to the rollback win, a member that is demonstrably down counts as stopped, a failed
 /// rollback is run again, and `--abandon` ends a journal an operator repaired by hand.
 /// </summary>
-public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
+public sealed class RestoreWayOutTests() : ScriptedMemberTestBase("etcd-agent-restore-wayout")
 {
-    private readonly TempDir _dir = new("etcd-agent-restore-wayout");
-    private ScriptedEtcd _etcd = null!;
-    private string Store => _dir.File("store");
-    private string State => _dir.File("state");
-
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _etcd = ScriptedEtcd.Create(_dir.Path, 1)[0];
-        await _etcd.StartAsync();
-        await _etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
-        Directory.CreateDirectory(Store);
-        using var client = _etcd.Client();
+        using var client = Etcd.Client();
         await PutAsync(client, "/k/", 10, "backed-up");
-        await BackupAsync(_etcd, Store);
+        await BackupAsync(Etcd, Store);
         await PutAsync(client, "/later/", 3);
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    public void Dispose()
-    {
-        _etcd?.Dispose();
-        _dir.Dispose();
     }
 
     [Fact]
@@ -49,12 +31,12 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
         Assert.Contains("--abandon", stale.Stderr, StringComparison.Ordinal);
         Assert.Equal("rolling-back", Journal(State).GetProperty("state").GetString());
 
-        var retry = await AgentAsync(["restore", "--rollback", "--state-dir", State, "--stop-command", _etcd.StopCommand]);
+        var retry = await AgentAsync(["restore", "--rollback", "--state-dir", State, "--stop-command", Etcd.StopCommand]);
         Assert.True(retry.ExitCode == 0, retry.Stdout + retry.Stderr);
-        Assert.Contains($"--stop-command {_etcd.StopCommand}", retry.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"--stop-command {Etcd.StopCommand}", retry.Stdout, StringComparison.Ordinal);
         Assert.Equal("rolled-back", Journal(State).GetProperty("state").GetString());
-        await _etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
-        using var old = _etcd.Client();
+        await Etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
+        using var old = Etcd.Client();
         Assert.Equal("v-2", await GetAsync(old, "/later/002"));
     }
 
@@ -62,7 +44,7 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
     public async Task StaleStopWhileTheMemberIsDemonstrablyDownCountsAsDone()
     {
         await RestoreWithAStopCommandThatGoesStaleAsync();
-        await _etcd.StopAsync(); // the operator stopped it by hand
+        await Etcd.StopAsync(); // the operator stopped it by hand
 
         var rollback = await AgentAsync(["restore", "--rollback", "--state-dir", State]);
 
@@ -70,8 +52,8 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
         Assert.True(rollback.Stdout.Contains("etcd is down", StringComparison.Ordinal), rollback.Stdout);
         Assert.Contains("counted as stopped", rollback.Stdout, StringComparison.Ordinal);
         Assert.Equal("rolled-back", Journal(State).GetProperty("state").GetString());
-        await _etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
-        using var old = _etcd.Client();
+        await Etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
+        using var old = Etcd.Client();
         Assert.Equal("v-2", await GetAsync(old, "/later/002"));
     }
 
@@ -79,16 +61,16 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
     public async Task AbandonEndsARepairedJournalWithAWarningAndAFreshRestoreWorks()
     {
         // The start command fails: the restore stops with the restored member in place and the old one aside.
-        string[] flags = [.. Explicit(_etcd, State)];
+        string[] flags = [.. Explicit(Etcd, State)];
         flags[Array.IndexOf(flags, "--start-command") + 1] = "false";
         var failed = await AgentAsync(["restore", "--snapshot", "latest", "--store", Store, "--yes", .. flags]);
         Assert.NotEqual(0, failed.ExitCode);
         Assert.Equal("in-progress", Journal(State).GetProperty("state").GetString());
-        var oldMember = Directory.GetDirectories(_etcd.DataDir, "old-member", SearchOption.AllDirectories).Single();
+        var oldMember = Directory.GetDirectories(Etcd.DataDir, "old-member", SearchOption.AllDirectories).Single();
 
         // The operator starts etcd by hand and is happy with the restored data.
-        await _etcd.StartAsync();
-        await _etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
+        await Etcd.StartAsync();
+        await Etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
 
         var unconfirmed = await AgentAsync(["restore", "--abandon", "--state-dir", State]);
         Assert.Equal(2, unconfirmed.ExitCode);
@@ -99,7 +81,7 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
         Assert.True(abandon.ExitCode == 0, abandon.Stdout + abandon.Stderr);
         Assert.Contains("WARNING", abandon.Stdout, StringComparison.Ordinal);
         Assert.Contains(oldMember, abandon.Stdout, StringComparison.Ordinal);
-        Assert.Contains(Path.Combine(_etcd.DataDir, "member"), abandon.Stdout, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(Etcd.DataDir, "member"), abandon.Stdout, StringComparison.Ordinal);
         Assert.Contains("journal.json", abandon.Stdout, StringComparison.Ordinal);
         Assert.Equal("abandoned", Journal(State).GetProperty("state").GetString());
         Assert.True(File.Exists(Path.Combine(oldMember, "snap", "db")), "the old member stays where it was");
@@ -110,9 +92,9 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
         var resume = await AgentAsync(["restore", "--resume", "--state-dir", State]);
         Assert.Equal(2, resume.ExitCode);
 
-        var fresh = await AgentAsync(["restore", "--snapshot", "latest", "--store", Store, "--yes", .. Explicit(_etcd, State)]);
-        Assert.True(fresh.ExitCode == 0, fresh.Stdout + fresh.Stderr + _etcd.Log);
-        using var restored = _etcd.Client();
+        var fresh = await AgentAsync(["restore", "--snapshot", "latest", "--store", Store, "--yes", .. Explicit(Etcd, State)]);
+        Assert.True(fresh.ExitCode == 0, fresh.Stdout + fresh.Stderr + Etcd.Log);
+        using var restored = Etcd.Client();
         Assert.Equal("backed-up-9", await GetAsync(restored, "/k/009"));
         Assert.Null(await GetAsync(restored, "/later/002"));
     }
@@ -124,12 +106,12 @@ public sealed class RestoreWayOutTests : IAsyncLifetime, IDisposable
     /// </summary>
     private async Task RestoreWithAStopCommandThatGoesStaleAsync()
     {
-        var ticket = _dir.File("stop-ticket");
+        var ticket = Dir.File("stop-ticket");
         File.WriteAllText(ticket, "once");
-        string[] flags = [.. Explicit(_etcd, State)];
-        flags[Array.IndexOf(flags, "--stop-command") + 1] = $"rm {ticket} && {_etcd.StopCommand}";
+        string[] flags = [.. Explicit(Etcd, State)];
+        flags[Array.IndexOf(flags, "--stop-command") + 1] = $"rm {ticket} && {Etcd.StopCommand}";
         var restore = await AgentAsync(["restore", "--snapshot", "latest", "--store", Store, "--yes", .. flags]);
-        Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr + _etcd.Log);
+        Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr + Etcd.Log);
         Assert.False(File.Exists(ticket));
     }
 }

@@ -1,5 +1,4 @@
 using EtcdAgent.Commands;
-using EtcdAgent.IntegrationTests.Fixtures;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console.Testing;
 using Xunit;
@@ -11,44 +10,25 @@ namespace EtcdAgent.IntegrationTests.Restore;
 /// The interactive restore, answered through Spectre's test console in-process against a real etcd: pick the newest
 /// backup, confirm, restored; and a cancel at the confirmation that leaves everything as it was.
 /// </summary>
-public sealed class RestoreWizardTests : IAsyncLifetime, IDisposable
+public sealed class RestoreWizardTests() : ScriptedMemberTestBase("etcd-agent-restore-wizard")
 {
-    private readonly TempDir _dir = new("etcd-agent-restore-wizard");
-    private ScriptedEtcd _etcd = null!;
-
-    private string Store => _dir.File("store");
-
-    private string State => _dir.File("state");
-
-    public async Task InitializeAsync()
+    protected override async Task SeedAsync()
     {
-        _etcd = ScriptedEtcd.Create(_dir.Path, 1)[0];
-        await _etcd.StartAsync();
-        await _etcd.WaitHealthyAsync(TimeSpan.FromSeconds(30));
-        Directory.CreateDirectory(Store);
-        using var client = _etcd.Client();
+        using var client = Etcd.Client();
         await PutAsync(client, "/w/", 6, "backed-up");
-    }
-
-    public Task DisposeAsync() => Task.CompletedTask;
-
-    public void Dispose()
-    {
-        _etcd?.Dispose();
-        _dir.Dispose();
     }
 
     [Fact]
     public async Task PickingTheNewestBackupAndConfirmingRestoresIt()
     {
-        await BackupAsync(_etcd, Store); // older
-        using (var client = _etcd.Client())
+        await BackupAsync(Etcd, Store); // older
+        using (var client = Etcd.Client())
         {
             await client.PutAsync("/w/000", "newest");
         }
 
-        var newest = await BackupAsync(_etcd, Store);
-        using (var client = _etcd.Client())
+        var newest = await BackupAsync(Etcd, Store);
+        using (var client = Etcd.Client())
         {
             await client.PutAsync("/w/000", "after-both");
         }
@@ -57,23 +37,23 @@ public sealed class RestoreWizardTests : IAsyncLifetime, IDisposable
         console.Input.PushKey(ConsoleKey.Enter); // the first choice: the newest backup
         console.Input.PushTextWithEnter("y");
 
-        var (code, output, error) = await RunAsync(console, ["restore", "--store", Store, .. Explicit(_etcd, State)]);
+        var (code, output, error) = await RunAsync(console, ["restore", "--store", Store, .. Explicit(Etcd, State)]);
 
         Assert.True(code == 0, output + error + console.Output);
         Assert.Contains("Which backup should this member be restored from?", console.Output, StringComparison.Ordinal);
         Assert.Contains(newest, console.Output, StringComparison.Ordinal);
         Assert.Contains($"snapshot:       {newest}", output, StringComparison.Ordinal);
         Assert.Contains("complete", output, StringComparison.Ordinal);
-        using var restored = _etcd.Client();
+        using var restored = Etcd.Client();
         Assert.Equal("newest", await GetAsync(restored, "/w/000"));
     }
 
     [Fact]
     public async Task CancellingAtTheConfirmationChangesNothing()
     {
-        await BackupAsync(_etcd, Store);
-        var calls = _dir.File("calls.log");
-        string[] flags = [.. Explicit(_etcd, State)];
+        await BackupAsync(Etcd, Store);
+        var calls = Dir.File("calls.log");
+        string[] flags = [.. Explicit(Etcd, State)];
         flags[Array.IndexOf(flags, "--stop-command") + 1] = $"echo stop >> {calls}";
         var console = new TestConsole().Interactive();
         console.Input.PushKey(ConsoleKey.Enter);
@@ -85,9 +65,9 @@ public sealed class RestoreWizardTests : IAsyncLifetime, IDisposable
         Assert.Contains("Cancelled: nothing was changed.", output, StringComparison.Ordinal);
         Assert.Contains("Stop etcd on this node", console.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(calls));
-        Assert.True(_etcd.IsRunning);
+        Assert.True(Etcd.IsRunning);
         Assert.Empty(Directory.GetDirectories(Path.Combine(State, "restore")));
-        Assert.Empty(Directory.GetDirectories(_etcd.DataDir, ".etcd-agent-*"));
+        Assert.Empty(Directory.GetDirectories(Etcd.DataDir, ".etcd-agent-*"));
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(TestConsole console, string[] args)
