@@ -2,7 +2,7 @@ using EtcdAgent.Configuration;
 using EtcdAgent.Coordination;
 using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
 using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
 
@@ -26,7 +26,7 @@ internal static class CommandFailure
         ConfigurationException => (ExitCodes.Usage, ex.Message),
         Restore.RestoreStepException => (ExitCodes.Failure, ex.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
-        RpcException rpc => DescribeRpc(rpc, settings),
+        EtcdRpcException rpc => DescribeRpc(rpc, settings),
         SnapshotException { Fault: SnapshotFault.Corrupt } => (ExitCodes.Corrupt, ex.Message),
         SnapshotException => (ExitCodes.Unavailable, ex.Message),
         WorkDirectoryFullException => (ExitCodes.LocalDiskFull, ex.Message),
@@ -43,7 +43,7 @@ internal static class CommandFailure
         _ => (ExitCodes.Failure, ex.Message),
     };
 
-    private static (int, string) DescribeRpc(RpcException ex, EtcdConnectionSettings? settings)
+    private static (int, string) DescribeRpc(EtcdRpcException ex, EtcdConnectionSettings? settings)
     {
         var user = settings?.User;
         if (EtcdErrors.IsAuthenticationFailed(ex))
@@ -72,7 +72,7 @@ internal static class CommandFailure
             return (ExitCodes.AuthFailed, $"etcd rejected the auth token even after authenticating again ({ex.Detail}).");
         }
 
-        if (ex.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded)
+        if (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
         {
             var where = settings is null ? string.Empty : $" (endpoints from {settings.Source})";
             return (ExitCodes.Unavailable,

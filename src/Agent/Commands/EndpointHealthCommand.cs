@@ -3,7 +3,6 @@ using System.Globalization;
 using EtcdAgent.Etcd;
 using EtcdAgent.Output;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
 using Etcdserverpb;
 using Google.Protobuf;
 
@@ -59,7 +58,7 @@ internal static class EndpointHealthCommand
                 await client.RangeAsync(endpoint, new RangeRequest { Key = ByteString.CopyFromUtf8("health") }, ct)
                     .ConfigureAwait(false);
             }
-            catch (RpcException ex) when (EtcdErrors.IsPermissionDenied(ex))
+            catch (EtcdRpcException ex) when (EtcdErrors.IsPermissionDenied(ex))
             {
                 // The request was processed by a quorum and only then refused: the member is healthy.
             }
@@ -73,7 +72,7 @@ internal static class EndpointHealthCommand
 
             return new EndpointHealthJson(name, true, took, null);
         }
-        catch (RpcException ex)
+        catch (EtcdRpcException ex)
         {
             // Auth problems get the same actionable text as everywhere else; the rest reads like etcdctl.
             var (code, message) = CommandFailure.Describe(ex, null);

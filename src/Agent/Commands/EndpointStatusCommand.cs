@@ -2,7 +2,6 @@ using System.CommandLine;
 using EtcdAgent.Etcd;
 using EtcdAgent.Output;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
 
 namespace EtcdAgent.Commands;
 
@@ -26,7 +25,7 @@ internal static class EndpointStatusCommand
                     s.Leader == s.Header.MemberId, s.IsLearner, s.RaftTerm, s.RaftIndex, s.RaftAppliedIndex,
                     s.Header.Revision, s.Errors, s.StorageVersion.Length == 0 ? null : s.StorageVersion, null));
             }
-            catch (RpcException ex)
+            catch (EtcdRpcException ex)
             {
                 failed++;
                 var (_, message) = CommandFailure.Describe(ex, null);

@@ -1,6 +1,6 @@
 using System.Net;
 using EtcdAgent.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Connection;
 
 namespace EtcdAgent.Doctor;
 
@@ -17,7 +17,7 @@ internal static class EtcdClock
         var tls = settings.CaFile is null && settings.CertFile is null && settings.KeyFile is null
             ? null
             : new TlsSettings(settings.CaFile, settings.CertFile, settings.KeyFile);
-        var (handler, _) = GrpcHandlerFactory.Create(settings.DialTimeout, GrpcHandlerFactory.MinKeepAlivePingDelay,
+        var (handler, _) = HttpHandlerFactory.Create(settings.DialTimeout, HttpHandlerFactory.MinKeepAlivePingDelay,
             TimeSpan.FromSeconds(10), 64 << 10, tls);
         using var http = new HttpClient(handler, disposeHandler: true) { Timeout = settings.CommandTimeout };
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint, "/version"))

@@ -2,7 +2,7 @@ using EtcdAgent.Commands;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
 
 namespace EtcdAgent.Doctor;
 
@@ -18,7 +18,7 @@ internal static class EtcdFailureFix
         var endpoints = string.Join(",", settings.Endpoints.Select(e => e.Display()));
         var fix = ex switch
         {
-            _ when code == ExitCodes.AuthFailed && ex is RpcException rpc && EtcdErrors.IsPermissionDenied(rpc) =>
+            _ when code == ExitCodes.AuthFailed && ex is EtcdRpcException rpc && EtcdErrors.IsPermissionDenied(rpc) =>
                 $"use the root user or grant its role: etcdctl user grant-role {(settings.User is null ? "USER" : Output.ShellQuote.Quote(settings.User))} root",
             _ when code == ExitCodes.AuthFailed && settings.User is null =>
                 "auth is enabled in etcd: set etcd.user (root) and etcd.passwordFile (a 0600 file holding the password)",
@@ -27,7 +27,7 @@ internal static class EtcdFailureFix
             _ when message.Contains("TLS", StringComparison.Ordinal) || message.Contains("certificate", StringComparison.OrdinalIgnoreCase) =>
                 "set etcd.cacert to the CA that signed etcd's server certificate and etcd.cert/etcd.key to a client pair " +
                 "etcd trusts (kubeadm: /etc/kubernetes/pki/etcd/ca.crt, healthcheck-client.crt, healthcheck-client.key)",
-            RpcException r when r.StatusCode == GrpcStatusCode.DeadlineExceeded || r.Detail.Contains("timed out", StringComparison.OrdinalIgnoreCase) =>
+            EtcdRpcException r when r.StatusCode == StatusCode.DeadlineExceeded || r.Detail.Contains("timed out", StringComparison.OrdinalIgnoreCase) =>
                 $"etcd at {endpoints} did not answer in time: check firewalls and etcd's load, or raise etcd.dialTimeout/etcd.commandTimeout",
             ConfigurationException => "fix the file or setting the message names, then run `etcd-agent config check`",
             _ => $"start etcd or point {EndpointsSetting(settings)} at this node's client URL (etcd's --advertise-client-urls; " +

@@ -1,7 +1,7 @@
 using System.Globalization;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Etcd;
 
 namespace EtcdAgent.Doctor;
 
@@ -39,7 +39,7 @@ internal sealed class EtcdReachableCheck : IDoctorCheck
                 answered.Add($"{endpoint.Display()} (etcd {status.Version}, {ms.ToString("0", CultureInfo.InvariantCulture)} ms)");
             }
         }
-        catch (RpcException ex)
+        catch (EtcdRpcException ex)
         {
             client.Dispose();
             context.LocalStatus = null;

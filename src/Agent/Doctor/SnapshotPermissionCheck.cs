@@ -1,5 +1,5 @@
 using EtcdAgent.Output;
-using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Etcd;
 
 namespace EtcdAgent.Doctor;
 
@@ -40,7 +40,7 @@ internal sealed class SnapshotPermissionCheck : IDoctorCheck
                 await DisposeQuietlyAsync(chunks).ConfigureAwait(false);
             }
         }
-        catch (RpcException ex)
+        catch (EtcdRpcException ex)
         {
             return EtcdFailureFix.Explain(ex, settings);
         }
@@ -60,7 +60,7 @@ internal sealed class SnapshotPermissionCheck : IDoctorCheck
         {
             await chunks.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or RpcException)
+        catch (Exception ex) when (ex is OperationCanceledException or EtcdRpcException)
         {
             // We cancelled the stream on purpose; how the transport reports that does not matter.
         }

@@ -4,7 +4,6 @@ using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
 using EtcdAgent.Manifests;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
 using EtcdAgent.Restore;
 using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
@@ -168,7 +167,7 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
 
                 last = "no leader";
             }
-            catch (RpcException ex)
+            catch (EtcdRpcException ex)
             {
                 last = ex.Detail;
             }

@@ -46,29 +46,29 @@ internal sealed class KeySampler(int target, long liveKeys) : IBboltVisitor
             return;
         }
 
-        var kv = KeyValueView.Decode(value);
+        var kv = MvccRecord.Parse(value);
         var tombstone = key.Length == 18;
-        if (!tombstone && kv.Key.StartsWith("/registry/"u8))
+        if (!tombstone && kv.Key.Span.StartsWith("/registry/"u8))
         {
             SawRegistry = true;
         }
 
-        if (Fnv1a64.Hash(kv.Key) % _modulus != 0)
+        if (Fnv1a64.Hash(kv.Key.Span) % _modulus != 0)
         {
             return;
         }
 
-        var id = Convert.ToBase64String(kv.Key);
+        var id = Convert.ToBase64String(kv.Key.Span);
         if (tombstone)
         {
             if (_picked.ContainsKey(id))
             {
-                _picked[id] = (kv.Key.ToArray(), null);
+                _picked[id] = (kv.Key.ToByteArray(), null);
             }
         }
         else if (_picked.ContainsKey(id) || _picked.Count < 4 * target)
         {
-            _picked[id] = (kv.Key.ToArray(), SHA256.HashData(kv.Value));
+            _picked[id] = (kv.Key.ToByteArray(), SHA256.HashData(kv.Value.Span));
         }
     }
 

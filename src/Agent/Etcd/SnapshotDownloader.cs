@@ -1,6 +1,5 @@
 using EtcdAgent.Diagnostics;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
 using EtcdAgent.Snapshots;
 
 namespace EtcdAgent.Etcd;
@@ -56,7 +55,7 @@ internal static class SnapshotDownloader
                 $"the snapshot stream from {endpoint.Display()} stalled: no data for {stall.TotalSeconds:0.#}s after " +
                 $"{trailer.TotalBytes} bytes. Nothing usable was kept. Check that member's etcd log and disk, then retry.", ex);
         }
-        catch (RpcException ex) when (trailer.TotalBytes > 0)
+        catch (EtcdRpcException ex) when (trailer.TotalBytes > 0)
         {
             // Once bytes have flowed, any end but OK is a broken stream, whatever code the transport gave it.
             // (Auth and connection errors arrive before the first blob and keep their own meaning.)

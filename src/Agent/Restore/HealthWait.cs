@@ -1,6 +1,5 @@
 using System.Globalization;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
 
 namespace EtcdAgent.Restore;
 
@@ -36,7 +35,7 @@ internal sealed class HealthWait(Func<IReadOnlyList<Uri>, EtcdClient> clients, T
                     told = true;
                 }
             }
-            catch (RpcException ex)
+            catch (EtcdRpcException ex)
             {
                 last = ex.Detail;
             }

@@ -25,8 +25,8 @@ internal sealed class RestoreCheck(Func<IReadOnlyList<Uri>, EtcdClient> clients,
                 var status = await client.StatusAsync(url, cancellationToken).ConfigureAwait(false);
                 return (keys, status);
             }
-            catch (Protocol.Grpc.RpcException ex) when (attempt < 15
-                && ex.StatusCode is Protocol.Grpc.GrpcStatusCode.Unavailable or Protocol.Grpc.GrpcStatusCode.DeadlineExceeded)
+            catch (Protocol.Etcd.EtcdRpcException ex) when (attempt < 15
+                && ex.StatusCode is Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded)
             {
                 output.WriteLine($"    {ex.Detail}: retrying");
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);

@@ -452,7 +452,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         WorkDirectoryFullException => "spool",
         SnapshotException => "snapshot",
         Storage.StoreException => "upload",
-        Protocol.Grpc.RpcException => "etcd",
+        Protocol.Etcd.EtcdRpcException => "etcd",
         InvalidOperationException when ex.Message.Contains("lock", StringComparison.Ordinal) => "lock",
         _ => "other",
     };

@@ -135,10 +135,10 @@ internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisito
         _previousMain = main;
         _previousSub = sub;
 
-        KeyValueView kv;
+        Mvccpb.KeyValue kv;
         try
         {
-            kv = KeyValueView.Decode(value);
+            kv = MvccRecord.Parse(value);
         }
         catch (InvalidDataException ex)
         {
@@ -160,7 +160,7 @@ internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisito
             Fault(key, $"value has create_revision {kv.CreateRevision}, mod_revision {kv.ModRevision}, version {kv.Version}: impossible together");
         }
 
-        var id = Fnv1a64.Hash(kv.Key);
+        var id = Fnv1a64.Hash(kv.Key.Span);
         if (tombstone)
         {
             _live.Remove(id);

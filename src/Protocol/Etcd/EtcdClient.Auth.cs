@@ -10,6 +10,7 @@ public sealed partial class EtcdClient
     /// </summary>
     public Task<AuthenticateResponse> AuthenticateAsync(string name, string password,
         CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Authenticate, new AuthenticateRequest { Name = name, Password = password },
+        CallAsync("Auth.Authenticate", idempotent: true,
+            (etcd, h, d, ct) => etcd.AuthenticateAsync(new AuthenticateRequest { Name = name, Password = password }, h, d, ct),
             cancellationToken);
 }

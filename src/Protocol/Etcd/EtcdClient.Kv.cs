@@ -7,11 +7,11 @@ public sealed partial class EtcdClient
 {
     /// <summary>KV Range (idempotent: fails over).</summary>
     public Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Range, request, cancellationToken);
+        CallAsync("KV.Range", idempotent: true, (etcd, h, d, ct) => etcd.GetAsync(request, h, d, ct), cancellationToken);
 
     /// <summary>KV Range on exactly one member (health checks: is this member part of a working quorum?).</summary>
     public Task<RangeResponse> RangeAsync(Uri endpoint, RangeRequest request, CancellationToken cancellationToken = default) =>
-        CallOnEndpointAsync(endpoint, EtcdMethods.Range, request, cancellationToken);
+        CallOnEndpointAsync(endpoint, "KV.Range", (etcd, h, d, ct) => etcd.GetAsync(request, h, d, ct), cancellationToken);
 
     /// <summary>Reads one key (linearizable).</summary>
     public Task<RangeResponse> GetAsync(string key, CancellationToken cancellationToken = default) =>
@@ -28,7 +28,7 @@ public sealed partial class EtcdClient
 
     /// <summary>KV Put (not idempotent: only resent when it never left this process).</summary>
     public Task<PutResponse> PutAsync(PutRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Put, request, cancellationToken);
+        CallAsync("KV.Put", idempotent: false, (etcd, h, d, ct) => etcd.PutAsync(request, h, d, ct), cancellationToken);
 
     /// <summary>Writes one key.</summary>
     public Task<PutResponse> PutAsync(string key, string value, CancellationToken cancellationToken = default) =>
@@ -37,9 +37,9 @@ public sealed partial class EtcdClient
 
     /// <summary>KV DeleteRange (not idempotent).</summary>
     public Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.DeleteRange, request, cancellationToken);
+        CallAsync("KV.DeleteRange", idempotent: false, (etcd, h, d, ct) => etcd.DeleteAsync(request, h, d, ct), cancellationToken);
 
     /// <summary>KV Txn (not idempotent).</summary>
     public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.Txn, request, cancellationToken);
+        CallAsync("KV.Txn", idempotent: false, (etcd, h, d, ct) => etcd.TransactionAsync(request, h, d, ct), cancellationToken);
 }

@@ -6,16 +6,20 @@ public sealed partial class EtcdClient
 {
     /// <summary>Lease Grant (not idempotent: a resend would create a second lease).</summary>
     public Task<LeaseGrantResponse> LeaseGrantAsync(long ttlSeconds, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.LeaseGrant, new LeaseGrantRequest { TTL = ttlSeconds }, cancellationToken);
+        CallAsync("Lease.LeaseGrant", idempotent: false,
+            (etcd, h, d, ct) => etcd.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttlSeconds }, h, d, ct), cancellationToken);
 
-    /// <summary>Lease Revoke; deletes every key attached to the lease.</summary>
+    /// <summary>Lease Revoke; deletes every key attached to the lease. Revoking twice ends in the same state.</summary>
     public Task<LeaseRevokeResponse> LeaseRevokeAsync(long leaseId, CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.LeaseRevoke, new LeaseRevokeRequest { ID = leaseId }, cancellationToken);
+        CallAsync("Lease.LeaseRevoke", idempotent: true,
+            (etcd, h, d, ct) => etcd.LeaseRevokeAsync(new LeaseRevokeRequest { ID = leaseId }, h, d, ct), cancellationToken);
 
     /// <summary>Lease TimeToLive (TTL -1: the lease does not exist).</summary>
     public Task<LeaseTimeToLiveResponse> LeaseTimeToLiveAsync(long leaseId, bool keys = false,
         CancellationToken cancellationToken = default) =>
-        CallAsync(EtcdMethods.LeaseTimeToLive, new LeaseTimeToLiveRequest { ID = leaseId, Keys = keys }, cancellationToken);
+        CallAsync("Lease.LeaseTimeToLive", idempotent: true,
+            (etcd, h, d, ct) => etcd.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = leaseId, Keys = keys }, h, d, ct),
+            cancellationToken);
 
     /// <summary>
     /// Keeps <paramref name="leaseId"/> alive over a LeaseKeepAlive stream until the returned object is disposed

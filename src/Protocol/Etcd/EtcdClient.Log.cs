@@ -1,4 +1,4 @@
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace EtcdAgent.Protocol.Etcd;
@@ -10,7 +10,7 @@ public sealed partial class EtcdClient
     {
         [LoggerMessage(EventId = 1000, Level = LogLevel.Warning,
             Message = "{Method} failed on {Endpoint} ({Code}: {Detail}); trying the next endpoint")]
-        public static partial void FailingOver(ILogger logger, string method, Uri endpoint, GrpcStatusCode code, string detail);
+        public static partial void FailingOver(ILogger logger, string method, Uri endpoint, StatusCode code, string detail);
 
         [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
             Message = "auth token rejected by {Endpoint} ({Detail}); authenticating again")]

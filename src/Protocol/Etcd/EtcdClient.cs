@@ -1,17 +1,18 @@
 using System.Collections.Concurrent;
-using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Connection;
 using Etcdserverpb;
-using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EtcdAgent.Protocol.Etcd;
 
 /// <summary>
-/// An etcd v3 client over the project's own gRPC transport. Unary calls fail over between endpoints without
-/// ever resending a non-idempotent call that may have reached a server; per-member calls (Status, Snapshot,
-/// Defragment, HashKV) go to exactly the endpoint named. With credentials, a token is obtained per endpoint
-/// (etcd's simple tokens are valid only on the member that issued them) and renewed once on an invalid-token error.
+/// The agent's one seam to etcd: dotnet-etcd over Grpc.Net.Client, one channel per member. Unary calls fail over
+/// between members without ever resending a non-idempotent call that may have reached a server; per-member calls
+/// (Status, Snapshot, Defragment, HashKV) go to exactly the member named. With credentials, a token is obtained per
+/// member (etcd's simple tokens are valid only on the member that issued them) and renewed once on an
+/// invalid-token error. Every failure surfaces as an <see cref="EtcdRpcException"/>.
 /// </summary>
 public sealed partial class EtcdClient : IDisposable
 {
@@ -20,7 +21,8 @@ public sealed partial class EtcdClient : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly SocketsHttpHandler _handler;
-    private readonly GrpcChannel[] _channels;
+    private readonly Func<string?> _tlsFailure;
+    private readonly MemberChannel[] _members;
     private readonly ConcurrentDictionary<Uri, string> _tokens = new();
     private readonly SemaphoreSlim _authLock = new(1, 1);
     private int _preferred;
@@ -49,11 +51,9 @@ public sealed partial class EtcdClient : IDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         var needsTls = options.Endpoints.Any(e => e.Scheme == "https");
-        (_handler, var tlsFailure) = GrpcHandlerFactory.Create(options.DialTimeout, options.KeepAlivePingDelay,
+        (_handler, _tlsFailure) = HttpHandlerFactory.Create(options.DialTimeout, options.KeepAlivePingDelay,
             options.KeepAlivePingTimeout, options.Http2StreamWindowBytes, needsTls ? options.Tls ?? new TlsSettings(null, null, null) : null);
-        _channels = options.Endpoints
-            .Select(e => new GrpcChannel(e, _handler, options.MaxReceiveMessageBytes, _timeProvider, tlsFailure))
-            .ToArray();
+        _members = options.Endpoints.Select(e => new MemberChannel(e, _handler, options.MaxReceiveMessageBytes)).ToArray();
     }
 
     /// <summary>The configured endpoints, in failover order.</summary>
@@ -61,32 +61,34 @@ public sealed partial class EtcdClient : IDisposable
 
     private bool HasCredentials => _options.Username is not null;
 
+    /// <summary>One etcd RPC on one member: dotnet-etcd's call with our headers, deadline and cancellation.</summary>
+    internal delegate Task<TResponse> Rpc<TResponse>(dotnet_etcd.EtcdClient etcd, Metadata headers, DateTime? deadline,
+        CancellationToken cancellationToken);
+
     /// <summary>
-    /// Runs a unary call, failing over to the next endpoint when that is safe: always when the request
-    /// certainly never left this process, and for idempotent calls also when the member is unavailable.
+    /// Runs a unary call, failing over to the next member when that is safe: always when the request certainly
+    /// never left this process, and for idempotent calls also when the member is unavailable.
     /// </summary>
-    internal async Task<TResponse> CallAsync<TRequest, TResponse>(GrpcMethod<TRequest, TResponse> method,
-        TRequest request, CancellationToken cancellationToken)
-        where TRequest : IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>
+    internal async Task<TResponse> CallAsync<TResponse>(string method, bool idempotent, Rpc<TResponse> rpc,
+        CancellationToken cancellationToken)
     {
         var start = Volatile.Read(ref _preferred);
-        var failures = new List<RpcException>();
-        for (var attempt = 0; attempt < _channels.Length; attempt++)
+        var failures = new List<EtcdRpcException>();
+        for (var attempt = 0; attempt < _members.Length; attempt++)
         {
-            var index = (start + attempt) % _channels.Length;
-            var channel = _channels[index];
+            var index = (start + attempt) % _members.Length;
+            var member = _members[index];
             try
             {
-                var response = await CallOnChannelAsync(channel, method, request, cancellationToken).ConfigureAwait(false);
+                var response = await CallOnMemberAsync(member, method, rpc, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _preferred, index);
                 return response;
             }
-            catch (RpcException ex) when (CanFailOver(ex, method.Idempotent))
+            catch (EtcdRpcException ex) when (CanFailOver(ex, idempotent))
             {
-                if (attempt + 1 < _channels.Length)
+                if (attempt + 1 < _members.Length)
                 {
-                    Log.FailingOver(_logger, method.Path, channel.Address, ex.StatusCode, ex.Detail);
+                    Log.FailingOver(_logger, method, member.Address, ex.StatusCode, ex.Detail);
                 }
 
                 failures.Add(ex);
@@ -98,59 +100,71 @@ public sealed partial class EtcdClient : IDisposable
             throw failures[0];
         }
 
-        // Every endpoint failed: say what each one said, so the operator sees the whole picture at once.
-        throw new RpcException(failures[^1].StatusCode,
-            $"no endpoint could serve {method.Path}: " + string.Join("; ", failures.Select(f => f.Detail)))
+        // Every member failed: say what each one said, so the operator sees the whole picture at once.
+        throw new EtcdRpcException(failures[^1].StatusCode,
+            $"no endpoint could serve {method}: " + string.Join("; ", failures.Select(f => f.Detail)))
         {
             RequestNotSent = failures.TrueForAll(f => f.RequestNotSent),
         };
     }
 
-    /// <summary>Runs a unary call on exactly one endpoint (per-member calls such as Status).</summary>
-    internal Task<TResponse> CallOnEndpointAsync<TRequest, TResponse>(Uri endpoint,
-        GrpcMethod<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
-        where TRequest : IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse> =>
-        CallOnChannelAsync(ChannelFor(endpoint), method, request, cancellationToken);
+    /// <summary>Runs a unary call on exactly one member (per-member calls such as Status).</summary>
+    internal Task<TResponse> CallOnEndpointAsync<TResponse>(Uri endpoint, string method, Rpc<TResponse> rpc,
+        CancellationToken cancellationToken) =>
+        CallOnMemberAsync(MemberFor(endpoint), method, rpc, cancellationToken);
 
-    internal static bool CanFailOver(RpcException ex, bool idempotent) =>
-        ex.RequestNotSent || (idempotent && ex.StatusCode is GrpcStatusCode.Unavailable or GrpcStatusCode.DeadlineExceeded);
+    internal static bool CanFailOver(EtcdRpcException ex, bool idempotent) =>
+        ex.RequestNotSent || (idempotent && ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded);
 
-    private async Task<TResponse> CallOnChannelAsync<TRequest, TResponse>(GrpcChannel channel,
-        GrpcMethod<TRequest, TResponse> method, TRequest request, CancellationToken cancellationToken)
-        where TRequest : IMessage<TRequest>
-        where TResponse : class, IMessage<TResponse>
-    {
-        var options = await CallOptionsForAsync(channel, _options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await channel.UnaryAsync(method, request, options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException ex) when (HasCredentials && EtcdErrors.IsInvalidToken(ex))
-        {
-            // The server rejected the token before doing anything, so a retry cannot apply the call twice.
-            Log.Reauthenticating(_logger, channel.Address, ex.Detail);
-            ForgetToken(channel.Address, options);
-            options = await CallOptionsForAsync(channel, _options.CommandTimeout, cancellationToken).ConfigureAwait(false);
-            return await channel.UnaryAsync(method, request, options, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Call options with the deadline and, when auth is configured, this endpoint's token.</summary>
-    internal async Task<CallOptions> CallOptionsForAsync(GrpcChannel channel, TimeSpan? timeout,
+    private async Task<TResponse> CallOnMemberAsync<TResponse>(MemberChannel member, string method, Rpc<TResponse> rpc,
         CancellationToken cancellationToken)
     {
-        var token = HasCredentials ? await GetTokenAsync(channel, cancellationToken).ConfigureAwait(false) : null;
-        return new CallOptions
+        var headers = await HeadersForAsync(member, cancellationToken).ConfigureAwait(false);
+        try
         {
-            Timeout = timeout,
-            Metadata = token is null ? [] : [new(TokenMetadata, token)],
-        };
+            return await InvokeAsync(member, method, rpc, headers, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EtcdRpcException ex) when (HasCredentials && EtcdErrors.IsInvalidToken(ex))
+        {
+            // The server rejected the token before doing anything, so a retry cannot apply the call twice.
+            Log.Reauthenticating(_logger, member.Address, ex.Detail);
+            ForgetToken(member.Address, headers);
+            headers = await HeadersForAsync(member, cancellationToken).ConfigureAwait(false);
+            return await InvokeAsync(member, method, rpc, headers, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private async Task<string?> GetTokenAsync(GrpcChannel channel, CancellationToken cancellationToken)
+    /// <summary>One attempt with the command timeout as its deadline; library failures translated.</summary>
+    private async Task<TResponse> InvokeAsync<TResponse>(MemberChannel member, string method, Rpc<TResponse> rpc,
+        Metadata headers, CancellationToken cancellationToken)
     {
-        if (_tokens.TryGetValue(channel.Address, out var token))
+        var timeout = _options.CommandTimeout;
+        try
+        {
+            return await rpc(member.Etcd, headers, DeadlineAfter(timeout), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            throw Failure(member, method, timeout).Translate(ex, cancellationToken);
+        }
+    }
+
+    /// <summary>A gRPC deadline <paramref name="timeout"/> from now, by this client's clock.</summary>
+    internal DateTime DeadlineAfter(TimeSpan timeout) => _timeProvider.GetUtcNow().UtcDateTime + timeout;
+
+    internal RpcFailure Failure(MemberChannel member, string method, TimeSpan? timeout) =>
+        new(member.Address, method, timeout, _tlsFailure);
+
+    /// <summary>Headers for a call on <paramref name="member"/>: its token when auth is configured.</summary>
+    internal async Task<Metadata> HeadersForAsync(MemberChannel member, CancellationToken cancellationToken)
+    {
+        var token = HasCredentials ? await GetTokenAsync(member, cancellationToken).ConfigureAwait(false) : null;
+        return token is null ? [] : new Metadata { { TokenMetadata, token } };
+    }
+
+    private async Task<string?> GetTokenAsync(MemberChannel member, CancellationToken cancellationToken)
+    {
+        if (_tokens.TryGetValue(member.Address, out var token))
         {
             return token.Length == 0 ? null : token;
         }
@@ -158,7 +172,7 @@ public sealed partial class EtcdClient : IDisposable
         await _authLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_tokens.TryGetValue(channel.Address, out token))
+            if (_tokens.TryGetValue(member.Address, out token))
             {
                 return token.Length == 0 ? null : token;
             }
@@ -166,18 +180,19 @@ public sealed partial class EtcdClient : IDisposable
             var request = new AuthenticateRequest { Name = _options.Username, Password = _options.Password ?? string.Empty };
             try
             {
-                var response = await channel.UnaryAsync(EtcdMethods.Authenticate, request,
-                    new CallOptions { Timeout = _options.CommandTimeout }, cancellationToken).ConfigureAwait(false);
+                var response = await InvokeAsync(member, "Auth.Authenticate",
+                    (etcd, headers, deadline, ct) => etcd.AuthenticateAsync(request, headers, deadline, ct),
+                    [], cancellationToken).ConfigureAwait(false);
                 token = response.Token;
             }
-            catch (RpcException ex) when (EtcdErrors.IsAuthNotEnabled(ex))
+            catch (EtcdRpcException ex) when (EtcdErrors.IsAuthNotEnabled(ex))
             {
                 // Credentials for a cluster without auth: carry on without a token, as etcdctl does.
-                Log.AuthNotEnabled(_logger, channel.Address);
+                Log.AuthNotEnabled(_logger, member.Address);
                 token = string.Empty;
             }
 
-            _tokens[channel.Address] = token;
+            _tokens[member.Address] = token;
             return token.Length == 0 ? null : token;
         }
         finally
@@ -187,32 +202,32 @@ public sealed partial class EtcdClient : IDisposable
     }
 
     /// <summary>Drops the token a failed call used, but not a fresher one another call obtained meanwhile.</summary>
-    internal void ForgetToken(Uri endpoint, CallOptions used)
+    internal void ForgetToken(Uri endpoint, Metadata used)
     {
-        var token = used.Metadata.FirstOrDefault(m => m.Key == TokenMetadata).Value;
+        var token = used.Get(TokenMetadata)?.Value;
         if (token is not null)
         {
             _tokens.TryRemove(new KeyValuePair<Uri, string>(endpoint, token));
         }
     }
 
-    internal GrpcChannel ChannelFor(Uri endpoint)
+    internal MemberChannel MemberFor(Uri endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        return _channels.FirstOrDefault(c => c.Address == endpoint)
+        return _members.FirstOrDefault(c => c.Address == endpoint)
                ?? throw new ArgumentException($"{endpoint} is not one of this client's endpoints", nameof(endpoint));
     }
 
-    internal GrpcChannel ChannelAt(int index) => _channels[((index % _channels.Length) + _channels.Length) % _channels.Length];
+    internal MemberChannel MemberAt(int index) => _members[((index % _members.Length) + _members.Length) % _members.Length];
 
     internal int PreferredIndex => Volatile.Read(ref _preferred);
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var channel in _channels)
+        foreach (var member in _members)
         {
-            channel.Dispose();
+            member.Dispose();
         }
 
         _handler.Dispose();

@@ -1,4 +1,4 @@
-using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Connection;
 
 namespace EtcdAgent.Protocol.Etcd;
 

@@ -1,4 +1,4 @@
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
 
 namespace EtcdAgent.Protocol.Etcd;
 
@@ -10,49 +10,49 @@ namespace EtcdAgent.Protocol.Etcd;
 public static class EtcdErrors
 {
     /// <summary>The token is missing, expired or unknown to this member: authenticate again.</summary>
-    public static bool IsInvalidToken(RpcException ex)
+    public static bool IsInvalidToken(EtcdRpcException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
         // "revision of auth store is old": the token predates a permission change; clientv3 renews it too.
         return Contains(ex, "invalid auth token") || Contains(ex, "revision of auth store is old")
-               || (ex.StatusCode == GrpcStatusCode.Unauthenticated && !Contains(ex, "authentication failed"));
+               || (ex.StatusCode == StatusCode.Unauthenticated && !Contains(ex, "authentication failed"));
     }
 
     /// <summary>The user is known but lacks the role (Snapshot, Defragment and HashKV need root).</summary>
-    public static bool IsPermissionDenied(RpcException ex)
+    public static bool IsPermissionDenied(EtcdRpcException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        return ex.StatusCode == GrpcStatusCode.PermissionDenied || Contains(ex, "permission denied");
+        return ex.StatusCode == StatusCode.PermissionDenied || Contains(ex, "permission denied");
     }
 
     /// <summary>Wrong user name or password (INVALID_ARGUMENT on etcd 3.4).</summary>
-    public static bool IsAuthenticationFailed(RpcException ex)
+    public static bool IsAuthenticationFailed(EtcdRpcException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
         return Contains(ex, "authentication failed");
     }
 
     /// <summary>Credentials were given but the cluster has auth turned off.</summary>
-    public static bool IsAuthNotEnabled(RpcException ex)
+    public static bool IsAuthNotEnabled(EtcdRpcException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
         return Contains(ex, "authentication is not enabled");
     }
 
     /// <summary>The call needs a token and none was sent.</summary>
-    public static bool IsUserEmpty(RpcException ex)
+    public static bool IsUserEmpty(EtcdRpcException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
         return Contains(ex, "user name is empty") || Contains(ex, "user name not found");
     }
 
     /// <summary>NOSPACE: the backend quota is exhausted; reads and snapshots still work.</summary>
-    public static bool IsNoSpace(RpcException ex)
+    public static bool IsNoSpace(EtcdRpcException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        return ex.StatusCode == GrpcStatusCode.ResourceExhausted || Contains(ex, "database space exceeded");
+        return ex.StatusCode == StatusCode.ResourceExhausted || Contains(ex, "database space exceeded");
     }
 
-    private static bool Contains(RpcException ex, string text) =>
+    private static bool Contains(EtcdRpcException ex, string text) =>
         ex.Detail.Contains(text, StringComparison.OrdinalIgnoreCase);
 }

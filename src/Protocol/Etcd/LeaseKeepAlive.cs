@@ -1,5 +1,5 @@
-using EtcdAgent.Protocol.Grpc;
 using Etcdserverpb;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace EtcdAgent.Protocol.Etcd;
@@ -62,21 +62,28 @@ public sealed class LeaseKeepAlive : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                var channel = _client.ChannelAt(index);
-                var options = CallOptions.Default;
+                var member = _client.MemberAt(index);
+                var headers = new Metadata();
                 try
                 {
-                    options = await _client.CallOptionsForAsync(channel, timeout: null, _stop.Token).ConfigureAwait(false);
-                    var reason = await KeepAliveOnStreamAsync(channel, options).ConfigureAwait(false);
+                    headers = await _client.HeadersForAsync(member, _stop.Token).ConfigureAwait(false);
+                    var reason = await KeepAliveOnStreamAsync(member, headers).ConfigureAwait(false);
                     SetLost(reason);
                     return;
                 }
-                catch (RpcException ex)
+                catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException
+                                           || (ex is OperationCanceledException && !_stop.IsCancellationRequested))
                 {
-                    EtcdClient.Log.KeepAliveRetry(_logger, LeaseId, channel.Address, ex.Detail);
-                    if (EtcdErrors.IsInvalidToken(ex))
+                    if (_client.Failure(member, "Lease.LeaseKeepAlive", timeout: null).Translate(ex, _stop.Token)
+                        is not EtcdRpcException failure)
                     {
-                        _client.ForgetToken(channel.Address, options);
+                        throw;
+                    }
+
+                    EtcdClient.Log.KeepAliveRetry(_logger, LeaseId, member.Address, failure.Detail);
+                    if (EtcdErrors.IsInvalidToken(failure))
+                    {
+                        _client.ForgetToken(member.Address, headers);
                     }
                     else
                     {
@@ -106,32 +113,32 @@ public sealed class LeaseKeepAlive : IAsyncDisposable
     }
 
     /// <summary>Renews over one stream until it breaks (throws) or the lease is gone (returns the reason).</summary>
-    private async Task<string> KeepAliveOnStreamAsync(GrpcChannel channel, CallOptions options)
+    private async Task<string> KeepAliveOnStreamAsync(MemberChannel member, Metadata headers)
     {
-        var call = channel.StartDuplex(EtcdMethods.LeaseKeepAlive, options, _stop.Token);
-        await using var _ = call.ConfigureAwait(false);
+        using var call = member.Etcd.GetConnection().LeaseClient.LeaseKeepAlive(headers, deadline: null, _stop.Token);
         while (true)
         {
             var sentAt = _time.GetUtcNow();
-            await call.WriteAsync(new LeaseKeepAliveRequest { ID = LeaseId }).ConfigureAwait(false);
-            LeaseKeepAliveResponse? response;
+            await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = LeaseId }, _stop.Token).ConfigureAwait(false);
+            bool answered;
             try
             {
                 var left = Left;
-                response = left <= TimeSpan.Zero
+                answered = left <= TimeSpan.Zero
                     ? throw new TimeoutException()
-                    : await call.ReadAsync().AsTask().WaitAsync(left, _time, _stop.Token).ConfigureAwait(false);
+                    : await call.ResponseStream.MoveNext(_stop.Token).WaitAsync(left, _time, _stop.Token).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
-                return $"no renewal acknowledged within the lease's TTL ({Ttl.TotalSeconds:0.#}s) by {channel.Address}; the lease has expired";
+                return $"no renewal acknowledged within the lease's TTL ({Ttl.TotalSeconds:0.#}s) by {member.Address}; the lease has expired";
             }
 
-            if (response is null)
+            if (!answered)
             {
-                throw new RpcException(GrpcStatusCode.Unavailable, "keepalive stream ended by the server");
+                throw new EtcdRpcException(StatusCode.Unavailable, "keepalive stream ended by the server") { Endpoint = member.Address };
             }
 
+            var response = call.ResponseStream.Current;
             if (response.TTL <= 0)
             {
                 return "etcd reports the lease no longer exists (revoked or expired)";

@@ -1,5 +1,5 @@
 using EtcdAgent.IntegrationTests.Fixtures;
-using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Etcd;
 using Xunit;
 using static EtcdAgent.IntegrationTests.Doctor.DoctorAssert;
 
@@ -22,7 +22,7 @@ public sealed class DoctorNospaceTests : IAsyncLifetime, IDisposable
             {
                 await client.PutAsync($"/fill/{i}", value);
             }
-            catch (RpcException)
+            catch (EtcdRpcException)
             {
                 return; // database space exceeded: the alarm is raised
             }

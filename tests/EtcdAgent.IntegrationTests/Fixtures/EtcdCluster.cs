@@ -1,5 +1,5 @@
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using EtcdAgent.Protocol.Connection;
 
 namespace EtcdAgent.IntegrationTests.Fixtures;
 

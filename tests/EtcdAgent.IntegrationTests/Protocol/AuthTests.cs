@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using EtcdAgent.IntegrationTests.Fixtures;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
 using Xunit;
 
 namespace EtcdAgent.IntegrationTests.Protocol;
@@ -30,9 +30,9 @@ public sealed class AuthTests(AuthEtcdFixture fixture) : IClassFixture<AuthEtcdF
     {
         using var client = fixture.Cluster.Client("root", "not-the-password");
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.GetAsync("/x"));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.GetAsync("/x"));
 
-        Assert.Equal(GrpcStatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.True(EtcdErrors.IsAuthenticationFailed(ex));
     }
 
@@ -41,14 +41,14 @@ public sealed class AuthTests(AuthEtcdFixture fixture) : IClassFixture<AuthEtcdF
     {
         using var client = fixture.Cluster.Client("alice", AuthEtcdFixture.AlicePassword);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(async () =>
         {
             await foreach (var unused in client.SnapshotAsync(Endpoint))
             {
             }
         });
 
-        Assert.Equal(GrpcStatusCode.Unknown, ex.StatusCode);
+        Assert.Equal(StatusCode.Unknown, ex.StatusCode);
         Assert.Contains("auth: permission denied", ex.Detail, StringComparison.Ordinal);
         Assert.True(EtcdErrors.IsPermissionDenied(ex));
     }
@@ -61,7 +61,7 @@ public sealed class AuthTests(AuthEtcdFixture fixture) : IClassFixture<AuthEtcdF
         using var alice = fixture.Cluster.Client("alice", AuthEtcdFixture.AlicePassword);
 
         var get = await alice.GetAsync("/alice/k");
-        var denied = await Assert.ThrowsAsync<RpcException>(() => alice.PutAsync("/alice/k", "w"));
+        var denied = await Assert.ThrowsAsync<EtcdRpcException>(() => alice.PutAsync("/alice/k", "w"));
 
         Assert.Equal("v", get.Kvs[0].Value.ToStringUtf8());
         Assert.True(EtcdErrors.IsPermissionDenied(denied));
@@ -72,7 +72,7 @@ public sealed class AuthTests(AuthEtcdFixture fixture) : IClassFixture<AuthEtcdF
     {
         using var client = fixture.Cluster.Client();
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.GetAsync("/x"));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.GetAsync("/x"));
 
         Assert.True(EtcdErrors.IsUserEmpty(ex), ex.Message);
     }

@@ -1,5 +1,4 @@
 using EtcdAgent.IntegrationTests.Fixtures;
-using EtcdAgent.Protocol.Grpc;
 using Etcdserverpb;
 using Google.Protobuf;
 using Xunit;
@@ -97,18 +96,5 @@ public sealed class KvTests(SingleEtcdFixture fixture) : IClassFixture<SingleEtc
         var get = await client.GetAsync("/large");
 
         Assert.Equal(value, get.Kvs[0].Value.ToByteArray());
-    }
-
-    [Fact]
-    public async Task UnknownMethodIsUnimplemented()
-    {
-        using var handler = new SocketsHttpHandler();
-        using var channel = new GrpcChannel(fixture.Cluster.First.ClientUrl, handler, 1 << 20, TimeProvider.System);
-        var method = new GrpcMethod<RangeRequest, RangeResponse>("/etcdserverpb.KV/NoSuchMethod", RangeResponse.Parser, true);
-
-        var ex = await Assert.ThrowsAsync<RpcException>(() =>
-            channel.UnaryAsync(method, new RangeRequest(), new CallOptions { Timeout = TimeSpan.FromSeconds(5) }, default));
-
-        Assert.Equal(GrpcStatusCode.Unimplemented, ex.StatusCode);
     }
 }

@@ -1,5 +1,7 @@
 using EtcdAgent.IntegrationTests.Fixtures;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
+using EtcdAgent.Protocol.Connection;
+using EtcdAgent.Protocol.Etcd;
 using Xunit;
 
 namespace EtcdAgent.IntegrationTests.Protocol;
@@ -25,9 +27,9 @@ public sealed class TlsTests(TlsEtcdFixture fixture) : IClassFixture<TlsEtcdFixt
     {
         using var client = fixture.Cluster.Client(tls: new TlsSettings(fixture.Tls.OtherCaCert, fixture.Tls.ClientCert, fixture.Tls.ClientKey));
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.StatusAsync(Endpoint));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.StatusAsync(Endpoint));
 
-        Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
         Assert.Contains("does not chain to the CA in --cacert", ex.Message, StringComparison.Ordinal);
     }
 
@@ -36,9 +38,9 @@ public sealed class TlsTests(TlsEtcdFixture fixture) : IClassFixture<TlsEtcdFixt
     {
         using var client = fixture.Cluster.Client(tls: new TlsSettings(fixture.Tls.CaCert, null, null));
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.StatusAsync(Endpoint));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.StatusAsync(Endpoint));
 
-        Assert.True(ex.StatusCode == GrpcStatusCode.Unavailable, ex.ToString());
+        Assert.True(ex.StatusCode == StatusCode.Unavailable, ex.ToString());
         Assert.True(ex.Message.Contains("TLS", StringComparison.Ordinal), ex.ToString());
         Assert.Contains("--cert/--key", ex.Message, StringComparison.Ordinal);
     }
@@ -48,8 +50,8 @@ public sealed class TlsTests(TlsEtcdFixture fixture) : IClassFixture<TlsEtcdFixt
     {
         using var client = fixture.Cluster.Client(endpoints: [new Uri($"http://127.0.0.1:{fixture.Cluster.First.ClientPort}")], commandTimeout: TimeSpan.FromSeconds(2));
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.StatusAsync(new Uri($"http://127.0.0.1:{fixture.Cluster.First.ClientPort}")));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.StatusAsync(new Uri($"http://127.0.0.1:{fixture.Cluster.First.ClientPort}")));
 
-        Assert.Contains(ex.StatusCode, new[] { GrpcStatusCode.Unavailable, GrpcStatusCode.DeadlineExceeded, GrpcStatusCode.Internal });
+        Assert.Contains(ex.StatusCode, new[] { StatusCode.Unavailable, StatusCode.DeadlineExceeded, StatusCode.Internal });
     }
 }

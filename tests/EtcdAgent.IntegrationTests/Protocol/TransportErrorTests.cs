@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using EtcdAgent.IntegrationTests.Fixtures;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
 using Xunit;
 
 namespace EtcdAgent.IntegrationTests.Protocol;
@@ -17,9 +17,9 @@ public sealed class TransportErrorTests
         using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [new Uri($"http://127.0.0.1:{port}")] });
         var watch = Stopwatch.StartNew();
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.GetAsync("/x"));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.GetAsync("/x"));
 
-        Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
         Assert.True(ex.RequestNotSent);
         Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
@@ -39,9 +39,9 @@ public sealed class TransportErrorTests
         });
         var watch = Stopwatch.StartNew();
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.GetAsync("/x"));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.GetAsync("/x"));
 
-        Assert.Equal(GrpcStatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
     }
 
@@ -60,7 +60,7 @@ public sealed class TransportErrorTests
 
         var received = 0L;
         var watch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(async () =>
         {
             await foreach (var chunk in client.SnapshotAsync(cluster.First.ClientUrl).WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token))
             {
@@ -74,7 +74,7 @@ public sealed class TransportErrorTests
         });
 
         Assert.InRange(received, 1, 20 * 1024 * 1024);
-        Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
         Assert.False(ex.RequestNotSent);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
     }

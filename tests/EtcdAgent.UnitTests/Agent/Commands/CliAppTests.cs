@@ -1,5 +1,6 @@
 using EtcdAgent.Commands;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
+using EtcdAgent.Protocol.Etcd;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Agent.Commands;
@@ -56,15 +57,15 @@ public sealed class CliAppTests
     }
 
     [Theory]
-    [InlineData(GrpcStatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password", ExitCodes.AuthFailed)]
-    [InlineData(GrpcStatusCode.Unknown, "auth: permission denied", ExitCodes.AuthFailed)]
-    [InlineData(GrpcStatusCode.InvalidArgument, "etcdserver: user name is empty", ExitCodes.AuthFailed)]
-    [InlineData(GrpcStatusCode.Unavailable, "cannot connect", ExitCodes.Unavailable)]
-    [InlineData(GrpcStatusCode.DeadlineExceeded, "slow", ExitCodes.Unavailable)]
-    [InlineData(GrpcStatusCode.Internal, "bad frame", ExitCodes.Failure)]
-    public void FailuresMapToDocumentedExitCodes(GrpcStatusCode code, string detail, int expected)
+    [InlineData(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password", ExitCodes.AuthFailed)]
+    [InlineData(StatusCode.Unknown, "auth: permission denied", ExitCodes.AuthFailed)]
+    [InlineData(StatusCode.InvalidArgument, "etcdserver: user name is empty", ExitCodes.AuthFailed)]
+    [InlineData(StatusCode.Unavailable, "cannot connect", ExitCodes.Unavailable)]
+    [InlineData(StatusCode.DeadlineExceeded, "slow", ExitCodes.Unavailable)]
+    [InlineData(StatusCode.Internal, "bad frame", ExitCodes.Failure)]
+    public void FailuresMapToDocumentedExitCodes(StatusCode code, string detail, int expected)
     {
-        var (exit, message) = CommandFailure.Describe(new RpcException(code, detail), null);
+        var (exit, message) = CommandFailure.Describe(new EtcdRpcException(code, detail), null);
         Assert.Equal(expected, exit);
         Assert.Contains(detail, message, StringComparison.Ordinal);
     }
@@ -72,7 +73,7 @@ public sealed class CliAppTests
     [Fact]
     public void PermissionDeniedExplainsTheRootRole()
     {
-        var (_, message) = CommandFailure.Describe(new RpcException(GrpcStatusCode.Unknown, "auth: permission denied"), null);
+        var (_, message) = CommandFailure.Describe(new EtcdRpcException(StatusCode.Unknown, "auth: permission denied"), null);
         Assert.Contains("root role", message, StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,8 @@
 using EtcdAgent.Configuration;
 using EtcdAgent.Doctor;
 using EtcdAgent.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
+using EtcdAgent.Protocol.Etcd;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Agent.Doctor;
@@ -14,8 +15,8 @@ public sealed class EtcdFailureFixTests
     [Fact]
     public void ExplainTellsATimeoutFromNothingListening()
     {
-        var timeout = EtcdFailureFix.Explain(new RpcException(GrpcStatusCode.DeadlineExceeded, "deadline exceeded"), Settings());
-        var refused = EtcdFailureFix.Explain(new RpcException(GrpcStatusCode.Unavailable, "cannot connect: Connection refused"), Settings());
+        var timeout = EtcdFailureFix.Explain(new EtcdRpcException(StatusCode.DeadlineExceeded, "deadline exceeded"), Settings());
+        var refused = EtcdFailureFix.Explain(new EtcdRpcException(StatusCode.Unavailable, "cannot connect: Connection refused"), Settings());
 
         Assert.Contains("did not answer in time", timeout.Fix, StringComparison.Ordinal);
         Assert.Contains("start etcd or point etcd.endpoints at", refused.Fix, StringComparison.Ordinal);
@@ -24,7 +25,7 @@ public sealed class EtcdFailureFixTests
     [Fact]
     public void ExplainNamesTheFlagOrVariableTheEndpointsCameFrom()
     {
-        var result = EtcdFailureFix.Explain(new RpcException(GrpcStatusCode.Unavailable, "refused"), Settings("ETCDCTL_ENDPOINTS"));
+        var result = EtcdFailureFix.Explain(new EtcdRpcException(StatusCode.Unavailable, "refused"), Settings("ETCDCTL_ENDPOINTS"));
 
         Assert.Contains("point ETCDCTL_ENDPOINTS at", result.Fix, StringComparison.Ordinal);
     }
@@ -42,7 +43,7 @@ public sealed class EtcdFailureFixTests
     [Fact]
     public void ExplainNeverRepeatsThePassword()
     {
-        var result = EtcdFailureFix.Explain(new RpcException(GrpcStatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password"), Settings(user: "root"));
+        var result = EtcdFailureFix.Explain(new EtcdRpcException(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password"), Settings(user: "root"));
 
         Assert.Contains("check etcd.user (root)", result.Fix, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", result.Detail + result.Fix, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using EtcdAgent.UnitTests.Protocol.Etcd;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
@@ -6,7 +7,6 @@ using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
 using EtcdAgent.UnitTests.Agent.Verification;
-using EtcdAgent.UnitTests.Protocol.Grpc;
 using Etcdserverpb;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;

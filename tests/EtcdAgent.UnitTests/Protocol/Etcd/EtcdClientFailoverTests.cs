@@ -1,6 +1,5 @@
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
-using EtcdAgent.UnitTests.Protocol.Grpc;
+using Grpc.Core;
 using Etcdserverpb;
 using Xunit;
 
@@ -37,9 +36,9 @@ public sealed class EtcdClientFailoverTests
         await using var second = await TestGrpcServer.StartAsync(Healthy);
         using var client = Client(first.Address, second.Address);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.PutAsync("/k", "v"));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.PutAsync("/k", "v"));
 
-        Assert.Equal(GrpcStatusCode.Unavailable, ex.StatusCode);
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
         Assert.Equal(1, first.Requests);
         Assert.Equal(0, second.Requests);
     }
@@ -62,7 +61,7 @@ public sealed class EtcdClientFailoverTests
     public async Task PutFailsOverWhenTheFirstMemberRefusesConnections()
     {
         await using var second = await TestGrpcServer.StartAsync(Healthy);
-        using var client = Client(new Uri($"http://127.0.0.1:{GrpcTransportTests.FreePort()}"), second.Address);
+        using var client = Client(new Uri($"http://127.0.0.1:{EtcdClientErrorTests.FreePort()}"), second.Address);
 
         var response = await client.PutAsync("/k", "v");
 
@@ -74,7 +73,7 @@ public sealed class EtcdClientFailoverTests
     public async Task LaterCallsStartAtTheMemberThatLastAnswered()
     {
         await using var second = await TestGrpcServer.StartAsync(Healthy);
-        using var client = Client(new Uri($"http://127.0.0.1:{GrpcTransportTests.FreePort()}"), second.Address);
+        using var client = Client(new Uri($"http://127.0.0.1:{EtcdClientErrorTests.FreePort()}"), second.Address);
 
         await client.GetAsync("/a");
         await client.PutAsync("/b", "v");
@@ -85,11 +84,11 @@ public sealed class EtcdClientFailoverTests
     [Fact]
     public async Task WhenEveryMemberFailsTheErrorNamesEachOne()
     {
-        var a = new Uri($"http://127.0.0.1:{GrpcTransportTests.FreePort()}");
-        var b = new Uri($"http://127.0.0.1:{GrpcTransportTests.FreePort()}");
+        var a = new Uri($"http://127.0.0.1:{EtcdClientErrorTests.FreePort()}");
+        var b = new Uri($"http://127.0.0.1:{EtcdClientErrorTests.FreePort()}");
         using var client = Client(a, b);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.GetAsync("/k"));
+        var ex = await Assert.ThrowsAsync<EtcdRpcException>(() => client.GetAsync("/k"));
 
         Assert.Contains(a.Authority, ex.Detail, StringComparison.Ordinal);
         Assert.Contains(b.Authority, ex.Detail, StringComparison.Ordinal);
@@ -97,11 +96,11 @@ public sealed class EtcdClientFailoverTests
     }
 
     [Theory]
-    [InlineData(GrpcStatusCode.Unavailable, true, false, true)]
-    [InlineData(GrpcStatusCode.Unavailable, false, false, false)]
-    [InlineData(GrpcStatusCode.Unavailable, false, true, true)]
-    [InlineData(GrpcStatusCode.PermissionDenied, true, false, false)]
-    [InlineData(GrpcStatusCode.DeadlineExceeded, true, false, true)]
-    public void CanFailOverOnlyWhenResendingIsSafe(GrpcStatusCode code, bool idempotent, bool notSent, bool expected) =>
-        Assert.Equal(expected, EtcdClient.CanFailOver(new RpcException(code, "x") { RequestNotSent = notSent }, idempotent));
+    [InlineData(StatusCode.Unavailable, true, false, true)]
+    [InlineData(StatusCode.Unavailable, false, false, false)]
+    [InlineData(StatusCode.Unavailable, false, true, true)]
+    [InlineData(StatusCode.PermissionDenied, true, false, false)]
+    [InlineData(StatusCode.DeadlineExceeded, true, false, true)]
+    public void CanFailOverOnlyWhenResendingIsSafe(StatusCode code, bool idempotent, bool notSent, bool expected) =>
+        Assert.Equal(expected, EtcdClient.CanFailOver(new EtcdRpcException(code, "x") { RequestNotSent = notSent }, idempotent));
 }

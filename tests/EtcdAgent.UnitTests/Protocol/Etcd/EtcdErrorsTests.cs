@@ -1,5 +1,5 @@
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Protocol.Grpc;
+using Grpc.Core;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Protocol.Etcd;
@@ -9,20 +9,20 @@ public sealed class EtcdErrorsTests
 {
     [Fact]
     public void InvalidTokenIsRecognisedOnSnapshotsUnknownCode() =>
-        Assert.True(EtcdErrors.IsInvalidToken(new RpcException(GrpcStatusCode.Unknown, "auth: invalid auth token")));
+        Assert.True(EtcdErrors.IsInvalidToken(new EtcdRpcException(StatusCode.Unknown, "auth: invalid auth token")));
 
     [Fact]
     public void InvalidTokenIsRecognisedAsUnauthenticatedOnKv() =>
-        Assert.True(EtcdErrors.IsInvalidToken(new RpcException(GrpcStatusCode.Unauthenticated, "etcdserver: invalid auth token")));
+        Assert.True(EtcdErrors.IsInvalidToken(new EtcdRpcException(StatusCode.Unauthenticated, "etcdserver: invalid auth token")));
 
     [Fact]
     public void PermissionDeniedIsRecognisedOnUnknownCode() =>
-        Assert.True(EtcdErrors.IsPermissionDenied(new RpcException(GrpcStatusCode.Unknown, "auth: permission denied")));
+        Assert.True(EtcdErrors.IsPermissionDenied(new EtcdRpcException(StatusCode.Unknown, "auth: permission denied")));
 
     [Fact]
     public void WrongPasswordIsAuthenticationFailedNotInvalidToken()
     {
-        var ex = new RpcException(GrpcStatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password");
+        var ex = new EtcdRpcException(StatusCode.InvalidArgument, "etcdserver: authentication failed, invalid user ID or password");
         Assert.True(EtcdErrors.IsAuthenticationFailed(ex));
         Assert.False(EtcdErrors.IsInvalidToken(ex));
     }
@@ -30,7 +30,7 @@ public sealed class EtcdErrorsTests
     [Fact]
     public void UnrelatedUnknownErrorIsNeitherAuthNorPermission()
     {
-        var ex = new RpcException(GrpcStatusCode.Unknown, "something else");
+        var ex = new EtcdRpcException(StatusCode.Unknown, "something else");
         Assert.False(EtcdErrors.IsInvalidToken(ex));
         Assert.False(EtcdErrors.IsPermissionDenied(ex));
     }

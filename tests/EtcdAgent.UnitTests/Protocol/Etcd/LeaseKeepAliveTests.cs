@@ -1,5 +1,4 @@
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.UnitTests.Protocol.Grpc;
 using Etcdserverpb;
 using Xunit;
 

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace EtcdAgent.UnitTests.Protocol.Grpc;
+namespace EtcdAgent.UnitTests.Protocol.Etcd;
 
 /// <summary>
 /// An in-process HTTP/2 (h2c) peer on Kestrel whose handler writes raw gRPC responses, so tests can produce

@@ -1,4 +1,4 @@
-namespace EtcdAgent.Protocol.Grpc;
+namespace EtcdAgent.Protocol.Connection;
 
 /// <summary>PEM files for TLS to etcd (kubeadm: /etc/kubernetes/pki/etcd/ca.crt and a client pair).</summary>
 /// <param name="CaFile">CA bundle that signed the server certificate; null trusts the system store.</param>

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EtcdAgent.Protocol.Grpc;
+namespace EtcdAgent.Protocol.Connection;
 
 /// <summary>
 /// Validates etcd's server certificate against a custom CA only (as etcdctl's --cacert does), and remembers why

@@ -2,10 +2,10 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EtcdAgent.Protocol.Grpc;
+namespace EtcdAgent.Protocol.Connection;
 
-/// <summary>Builds the <see cref="SocketsHttpHandler"/> every channel of a client shares.</summary>
-public static class GrpcHandlerFactory
+/// <summary>Builds the <see cref="SocketsHttpHandler"/> every member channel of a client shares (Grpc.Net.Client sends over it).</summary>
+public static class HttpHandlerFactory
 {
     /// <summary>
     /// etcd's --grpc-keepalive-min-time is 5 s and pings without an active stream are refused (GOAWAY

@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+using Etcdserverpb;
+using Grpc.Core;
+
+namespace EtcdAgent.Protocol.Etcd;
+
+public sealed partial class EtcdClient
+{
+    /// <summary>
+    /// Streams a snapshot of exactly one member: the blobs of the bbolt file, then a last 32-byte blob holding the
+    /// sha256 of everything before it (etcd-wire.md §3). No deadline and no failover: a snapshot mixed from two
+    /// members would be garbage. An invalid token is renewed once, before the first blob only.
+    /// </summary>
+    public IAsyncEnumerable<SnapshotResponse> SnapshotAsync(Uri endpoint, CancellationToken cancellationToken = default) =>
+        ServerStreamAsync(MemberFor(endpoint), "Maintenance.Snapshot",
+            (member, headers, ct) => member.Etcd.GetConnection().MaintenanceClient.Snapshot(new SnapshotRequest(), headers, deadline: null, ct),
+            cancellationToken);
+
+    /// <summary>The same stream as <see cref="SnapshotAsync"/> as chunks, for the backup pipeline.</summary>
+    public async IAsyncEnumerable<SnapshotChunk> SnapshotChunksAsync(Uri endpoint,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var response in SnapshotAsync(endpoint, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new SnapshotChunk(response);
+        }
+    }
+
+    /// <summary>
+    /// Reads a server stream from one member: its token renewed once if the first read is refused for it, and
+    /// every failure translated like a unary call's.
+    /// </summary>
+    private async IAsyncEnumerable<T> ServerStreamAsync<T>(MemberChannel member, string method,
+        Func<MemberChannel, Metadata, CancellationToken, AsyncServerStreamingCall<T>> start,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var failure = Failure(member, method, timeout: null);
+        AsyncServerStreamingCall<T>? call = null;
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var headers = await HeadersForAsync(member, cancellationToken).ConfigureAwait(false);
+                call = start(member, headers, cancellationToken);
+                try
+                {
+                    if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+
+                    break;
+                }
+                catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
+                {
+                    call.Dispose();
+                    call = null;
+                    var translated = failure.Translate(ex, cancellationToken);
+                    if (attempt == 0 && HasCredentials && translated is EtcdRpcException rpc && EtcdErrors.IsInvalidToken(rpc))
+                    {
+                        Log.Reauthenticating(_logger, member.Address, rpc.Detail);
+                        ForgetToken(member.Address, headers);
+                        continue;
+                    }
+
+                    throw translated;
+                }
+            }
+
+            while (true)
+            {
+                yield return call.ResponseStream.Current;
+                bool more;
+                try
+                {
+                    more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
+                {
+                    throw failure.Translate(ex, cancellationToken);
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            // Disposing a call that has not ended resets the stream, so etcd stops sending.
+            call?.Dispose();
+        }
+    }
+}
