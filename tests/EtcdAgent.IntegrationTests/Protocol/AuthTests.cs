@@ -106,6 +106,29 @@ public sealed class AuthTests(AuthEtcdFixture fixture) : IClassFixture<AuthEtcdF
     }
 
     [Fact]
+    public async Task LeaseIsKeptAliveAcrossSeveralTokenLifetimes()
+    {
+        // The lock's lease must outlive the token it was granted with: a backup runs for minutes, tokens live for
+        // --auth-token-ttl seconds (here a few).
+        using var client = new EtcdClient(new EtcdClientOptions
+        {
+            Endpoints = [Endpoint],
+            Username = "root",
+            Password = AuthEtcdFixture.RootPassword,
+        });
+        var lease = await client.LeaseGrantAsync(2);
+        await using var keepAlive = client.KeepAlive(lease.ID, TimeSpan.FromSeconds(2));
+
+        await Task.Delay(TimeSpan.FromSeconds((AuthEtcdFixture.TokenTtlSeconds * 2) + 2));
+        await client.GetAsync("/x");
+
+        Assert.False(keepAlive.Lost.IsCompleted, "the lease was lost while its token expired");
+        Assert.True(keepAlive.Renewals >= 3, $"renewals: {keepAlive.Renewals}");
+        var ttl = await client.LeaseTimeToLiveAsync(lease.ID);
+        Assert.True(ttl.TTL > 0);
+    }
+
+    [Fact]
     public async Task StatusNeedsNoToken()
     {
         // etcd 3.4 answers Status without authentication (etcd-wire.md §2); endpoint status relies on it.
