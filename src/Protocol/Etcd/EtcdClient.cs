@@ -149,8 +149,12 @@ public sealed partial class EtcdClient : IDisposable
         }
     }
 
-    /// <summary>A gRPC deadline <paramref name="timeout"/> from now, by this client's clock.</summary>
-    internal DateTime DeadlineAfter(TimeSpan timeout) => _timeProvider.GetUtcNow().UtcDateTime + timeout;
+    /// <summary>
+    /// A gRPC deadline <paramref name="timeout"/> from now. Grpc.Net.Client measures deadlines against the system
+    /// clock, so the deadline is computed with that clock, not with the agent's <see cref="TimeProvider"/>: a
+    /// shifted or fake clock (doctor's skew tests, FakeTimeProvider) would otherwise expire every call at once.
+    /// </summary>
+    internal static DateTime DeadlineAfter(TimeSpan timeout) => TimeProvider.System.GetUtcNow().UtcDateTime + timeout;
 
     internal RpcFailure Failure(MemberChannel member, string method, TimeSpan? timeout) =>
         new(member.Address, method, timeout, _tlsFailure);
