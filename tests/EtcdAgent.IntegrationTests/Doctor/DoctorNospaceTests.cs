@@ -16,7 +16,9 @@ public sealed class DoctorNospaceTests : IAsyncLifetime, IDisposable
         _cluster = await EtcdCluster.StartAsync(extraArgs: ["--quota-backend-bytes", (2L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         using var client = _cluster.Client();
         var value = new string('x', 512 << 10);
-        for (var i = 0; i < 20; i++)
+        // etcd checks the quota against the backend's size, which grows when a batch commits (every 100 ms): a
+        // fast client can land 20 puts in one batch, so keep writing, a batch apart, until the alarm is raised.
+        for (var i = 0; i < 100; i++)
         {
             try
             {
@@ -26,6 +28,8 @@ public sealed class DoctorNospaceTests : IAsyncLifetime, IDisposable
             {
                 return; // database space exceeded: the alarm is raised
             }
+
+            await Task.Delay(120);
         }
 
         throw new InvalidOperationException("etcd never ran out of quota");
