@@ -55,7 +55,7 @@ public sealed partial class EtcdClient
 
                     break;
                 }
-                catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
+                catch (Exception ex) when (RpcFailure.IsCallFailure(ex))
                 {
                     call.Dispose();
                     call = null;
@@ -71,24 +71,11 @@ public sealed partial class EtcdClient
                 }
             }
 
-            while (true)
+            do
             {
                 yield return call.ResponseStream.Current;
-                bool more;
-                try
-                {
-                    more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
-                {
-                    throw failure.Translate(ex, cancellationToken);
-                }
-
-                if (!more)
-                {
-                    yield break;
-                }
             }
+            while (await failure.MoveNextAsync(call.ResponseStream, cancellationToken).ConfigureAwait(false));
         }
         finally
         {

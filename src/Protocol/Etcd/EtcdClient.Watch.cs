@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Etcdserverpb;
-using Grpc.Core;
 
 namespace EtcdAgent.Protocol.Etcd;
 
@@ -24,28 +23,13 @@ public sealed partial class EtcdClient
         {
             await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
+        catch (Exception ex) when (RpcFailure.IsCallFailure(ex))
         {
             throw failure.Translate(ex, cancellationToken);
         }
 
-        while (true)
+        while (await failure.MoveNextAsync(call.ResponseStream, cancellationToken).ConfigureAwait(false))
         {
-            bool more;
-            try
-            {
-                more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
-            {
-                throw failure.Translate(ex, cancellationToken);
-            }
-
-            if (!more)
-            {
-                yield break;
-            }
-
             yield return call.ResponseStream.Current;
         }
     }

@@ -143,7 +143,7 @@ public sealed partial class EtcdClient : IDisposable
         {
             return await rpc(member.Etcd, headers, DeadlineAfter(timeout), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException or HttpRequestException or IOException)
+        catch (Exception ex) when (RpcFailure.IsCallFailure(ex))
         {
             throw Failure(member, method, timeout).Translate(ex, cancellationToken);
         }

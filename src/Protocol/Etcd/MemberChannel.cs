@@ -32,8 +32,8 @@ internal sealed class MemberChannel : IDisposable
             // RpcFailure turns CANCELLED from the caller's own token back into an OperationCanceledException.
             ThrowOperationCanceledOnCancellation = false,
         });
-        Etcd = new dotnet_etcd.EtcdClient(_channel.CreateCallInvoker());
         Invoker = _channel.CreateCallInvoker();
+        Etcd = new dotnet_etcd.EtcdClient(Invoker);
     }
 
     /// <summary>The member's client URL.</summary>

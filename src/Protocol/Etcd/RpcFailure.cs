@@ -19,6 +19,23 @@ internal sealed class RpcFailure(Uri endpoint, string method, TimeSpan? timeout,
     /// <summary>The endpoint as people write it (no trailing slash), for messages.</summary>
     private string Where { get; } = endpoint.GetLeftPart(UriPartial.Authority);
 
+    /// <summary>Whether <paramref name="ex"/> is something a call can fail with (and <see cref="Translate"/> handles).</summary>
+    public static bool IsCallFailure(Exception ex) =>
+        ex is RpcException or OperationCanceledException or HttpRequestException or IOException;
+
+    /// <summary>Reads the next message of a stream; a failure comes out translated.</summary>
+    public async Task<bool> MoveNextAsync<T>(IAsyncStreamReader<T> stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await stream.MoveNext(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsCallFailure(ex))
+        {
+            throw Translate(ex, cancellationToken);
+        }
+    }
+
     /// <summary>The exception the caller should see for <paramref name="ex"/>.</summary>
     public Exception Translate(Exception ex, CancellationToken callerToken)
     {
