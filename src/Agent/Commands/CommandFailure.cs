@@ -2,9 +2,9 @@ using EtcdAgent.Configuration;
 using EtcdAgent.Coordination;
 using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
-using Grpc.Core;
 using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
+using Grpc.Core;
 
 namespace EtcdAgent.Commands;
 

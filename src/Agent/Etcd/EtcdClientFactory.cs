@@ -1,6 +1,6 @@
 using EtcdAgent.Configuration;
-using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Protocol.Connection;
+using EtcdAgent.Protocol.Etcd;
 using Microsoft.Extensions.Logging;
 
 namespace EtcdAgent.Etcd;

@@ -1,5 +1,5 @@
-using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Protocol.Connection;
+using EtcdAgent.Protocol.Etcd;
 
 namespace EtcdAgent.IntegrationTests.Fixtures;
 

@@ -1,7 +1,7 @@
 using EtcdAgent.IntegrationTests.Fixtures;
-using Grpc.Core;
 using EtcdAgent.Protocol.Connection;
 using EtcdAgent.Protocol.Etcd;
+using Grpc.Core;
 using Xunit;
 
 namespace EtcdAgent.IntegrationTests.Protocol;

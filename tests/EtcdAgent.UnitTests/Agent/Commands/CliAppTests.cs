@@ -1,6 +1,6 @@
 using EtcdAgent.Commands;
-using Grpc.Core;
 using EtcdAgent.Protocol.Etcd;
+using Grpc.Core;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Agent.Commands;

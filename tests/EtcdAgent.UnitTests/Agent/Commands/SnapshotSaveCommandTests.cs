@@ -1,6 +1,6 @@
-using EtcdAgent.UnitTests.Protocol.Etcd;
 using System.Security.Cryptography;
 using EtcdAgent.Commands;
+using EtcdAgent.UnitTests.Protocol.Etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;

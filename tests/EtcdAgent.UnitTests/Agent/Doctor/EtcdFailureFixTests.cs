@@ -1,8 +1,8 @@
 using EtcdAgent.Configuration;
 using EtcdAgent.Doctor;
 using EtcdAgent.Etcd;
-using Grpc.Core;
 using EtcdAgent.Protocol.Etcd;
+using Grpc.Core;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Agent.Doctor;

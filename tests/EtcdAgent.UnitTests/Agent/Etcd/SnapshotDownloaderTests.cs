@@ -1,7 +1,7 @@
-using EtcdAgent.UnitTests.Protocol.Etcd;
 using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Snapshots;
+using EtcdAgent.UnitTests.Protocol.Etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Xunit;

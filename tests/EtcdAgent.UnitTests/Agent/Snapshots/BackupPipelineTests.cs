@@ -1,4 +1,3 @@
-using EtcdAgent.UnitTests.Protocol.Etcd;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
@@ -7,6 +6,7 @@ using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
 using EtcdAgent.UnitTests.Agent.Verification;
+using EtcdAgent.UnitTests.Protocol.Etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,6 @@
 using EtcdAgent.Protocol.Etcd;
-using Grpc.Core;
 using Etcdserverpb;
+using Grpc.Core;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Protocol.Etcd;
