@@ -4,9 +4,9 @@ using System.Text.Json.Serialization;
 namespace EtcdAgent.Manifests;
 
 /// <summary>
-/// manifest.json: the commit marker of one backup, written last (ARCHITECTURE.md invariant 1). Everything a restore
-/// or an audit needs without opening the payload: where it came from, what it holds, how it is encoded, and the
-/// hashes to prove it unchanged. Versioned; readers refuse versions they do not know. Never holds a key.
+/// manifest.json: the commit marker of one backup, written last (docs/architecture.md invariant 1). Everything a
+/// restore or an audit needs without opening the payload: where it came from, what it holds, how it is encoded, and
+/// the hashes to prove it unchanged. Versioned; readers refuse versions they do not know. Never holds a key.
 /// </summary>
 internal sealed record BackupManifest
 {

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace EtcdAgent.Snapshots;
 
 /// <summary>
-/// `backup create`, for the CLI and the daemon alike (ARCHITECTURE.md invariant 4): one member's snapshot streams
+/// `backup create`, for the CLI and the daemon alike (docs/architecture.md invariant 4): one member's snapshot streams
 /// into a spool file (sha256 recomputed) and, at the same time, through compress → encrypt into a multipart upload.
 /// When the stream ends the spool file's structure is walked while the upload finishes; the upload completes only
 /// if the trailer and structure checks passed, and the manifest — the only thing that makes a backup visible — is

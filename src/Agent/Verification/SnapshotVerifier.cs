@@ -7,7 +7,7 @@ namespace EtcdAgent.Verification;
 /// <summary>
 /// Proves a snapshot whole without starting etcd: the sha256 trailer recomputed, the bbolt structure walked and
 /// checked, etcd's content decoded — and the etcdctl-compatible status computed in the same pass. The backup
-/// pipeline calls this before it writes a manifest (ARCHITECTURE.md invariant 1). Memory stays flat: the file is
+/// pipeline calls this before it writes a manifest (docs/architecture.md invariant 1). Memory stays flat: the file is
 /// read through positioned reads, one page span per tree level at a time.
 /// </summary>
 internal static class SnapshotVerifier

@@ -9,7 +9,7 @@ namespace EtcdAgent.Storage.S3;
 /// <summary>
 /// A write-only stream that uploads what it is given as an S3 multipart upload: parts of PartSize, at most
 /// PartsInFlight buffers in existence (one filling, the rest uploading), so memory is PartSize × PartsInFlight
-/// whatever the object size (ARCHITECTURE.md invariant 2). An object smaller than one part goes up as a single
+/// whatever the object size (docs/architecture.md invariant 2). An object smaller than one part goes up as a single
 /// PutObject. Parts are retried with backoff. <see cref="CompleteAsync"/> makes the object visible;
 /// <see cref="AbortAsync"/> (with CancellationToken.None, STYLE.md 6) discards it.
 /// </summary>

@@ -17,7 +17,7 @@ namespace EtcdAgent.UnitTests.Agent.Snapshots;
 /// <summary>
 /// The backup pipeline against an in-process etcd that serves a chosen snapshot file, into a local-directory store:
 /// what becomes visible when the snapshot is good, and that nothing does when only the structure check can tell it
-/// is bad (ARCHITECTURE.md invariant 1).
+/// is bad (docs/architecture.md invariant 1).
 /// </summary>
 public sealed class BackupPipelineTests : IDisposable
 {
