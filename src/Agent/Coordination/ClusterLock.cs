@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EtcdAgent.Diagnostics;
 using EtcdAgent.Protocol.Etcd;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -12,6 +13,7 @@ namespace EtcdAgent.Coordination;
 /// time. <c>/etcd-agent/&lt;cluster&gt;/last-completed</c> records the fire time of the last tick that was served, so
 /// an agent that gets the lock after another finished the same tick skips it — deduplication by the schedule's fire
 /// time, never by comparing machine clocks. A crashed holder's lease expires and a later tick elects someone else.
+/// Whatever fails here, etcd errors included, is the lock stage (<see cref="FailureStage.Lock"/>).
 /// </summary>
 internal static class ClusterLock
 {
@@ -22,10 +24,16 @@ internal static class ClusterLock
     public static string LastCompletedKey(string cluster) => $"/etcd-agent/{cluster}/last-completed";
 
     /// <summary>Tries to become this tick's writer.</summary>
-    public static async Task<LockAttempt> TryAcquireAsync(EtcdClient client, string cluster, string node, DateTimeOffset fireTime,
+    public static Task<LockAttempt> TryAcquireAsync(EtcdClient client, string cluster, string node, DateTimeOffset fireTime,
         TimeSpan ttl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
+        return FailureStages.RunAsync(FailureStage.Lock, () => AcquireAsync(client, cluster, node, fireTime, ttl, cancellationToken));
+    }
+
+    private static async Task<LockAttempt> AcquireAsync(EtcdClient client, string cluster, string node, DateTimeOffset fireTime,
+        TimeSpan ttl, CancellationToken cancellationToken)
+    {
         var lease = await client.LeaseGrantAsync((long)Math.Ceiling(ttl.TotalSeconds), cancellationToken).ConfigureAwait(false);
         var holder = new LockHolder(node, Environment.ProcessId, fireTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture));
         var txn = new TxnRequest
@@ -151,10 +159,11 @@ internal sealed class LockHandle : IAsyncDisposable
             Compare = { new Compare { Key = ByteString.CopyFromUtf8(ClusterLock.LockKey(_cluster)), Target = Compare.Types.CompareTarget.Lease, Result = Compare.Types.CompareResult.Equal, Lease = LeaseId } },
             Success = { new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(ClusterLock.LastCompletedKey(_cluster)), Value = ByteString.CopyFromUtf8(_fireTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture)) } } },
         };
-        var response = await _client.TxnAsync(txn, cancellationToken).ConfigureAwait(false);
+        var response = await FailureStages.RunAsync(FailureStage.Lock, () => _client.TxnAsync(txn, cancellationToken)).ConfigureAwait(false);
         if (!response.Succeeded)
         {
-            throw new InvalidOperationException("the cluster lock was lost before the tick could be recorded as served (lease expired?)");
+            throw new InvalidOperationException("the cluster lock was lost before the tick could be recorded as served (lease expired?)")
+                .At(FailureStage.Lock);
         }
 
         await DisposeAsync().ConfigureAwait(false);

@@ -5,8 +5,8 @@ namespace EtcdAgent.Diagnostics;
 
 /// <summary>
 /// What the daemon has done, for the Prometheus endpoint and /healthz. Updated by the loop, read by the HTTP
-/// listener; a lock keeps the two consistent. Failures are counted by stage, so an alert can tell a store outage
-/// from a corrupt snapshot.
+/// listener; a lock keeps the two consistent. Failures are counted by stage (<see cref="FailureStage"/>), so an alert
+/// can tell a store outage from a corrupt snapshot.
 /// </summary>
 internal sealed class DaemonMetrics(TimeProvider time, string version)
 {
@@ -40,12 +40,14 @@ internal sealed class DaemonMetrics(TimeProvider time, string version)
         }
     }
 
-    public void Failed(string stage)
+    /// <summary>A tick (or a prune) failed at <paramref name="stage"/>, as the failure itself says (<see cref="FailureStages.Of"/>).</summary>
+    public void Failed(FailureStage stage)
     {
+        var label = stage.Label();
         lock (_gate)
         {
             _lastFailure = time.GetUtcNow();
-            _failures[stage] = _failures.GetValueOrDefault(stage) + 1;
+            _failures[label] = _failures.GetValueOrDefault(label) + 1;
         }
     }
 

@@ -8,7 +8,7 @@ namespace EtcdAgent.Etcd;
 /// The first stage of every backup: one member's snapshot stream into any <see cref="Stream"/> (a file, a pipe to
 /// the encoder), with the sha256 trailer recomputed on the way and the size etcd announced checked. The destination
 /// receives exactly the bytes etcdctl would write (data + trailer); on any failure it holds garbage and the caller
-/// must discard it.
+/// must discard it. The trailer and size checks are the verify stage (<see cref="FailureStage.Verify"/>).
 /// </summary>
 internal static class SnapshotDownloader
 {
@@ -68,14 +68,14 @@ internal static class SnapshotDownloader
         if (!result.Valid)
         {
             throw new SnapshotException(SnapshotFault.Corrupt,
-                $"snapshot from {endpoint.Display()} failed its integrity check: {result.Problem}. It was discarded; retry.");
+                $"snapshot from {endpoint.Display()} failed its integrity check: {result.Problem}. It was discarded; retry.").At(FailureStage.Verify);
         }
 
         // etcd announces the db size in remaining_bytes and then sends exactly that much, then the trailer.
         if (announced is { } expected && result.DataBytes != expected)
         {
             throw new SnapshotException(SnapshotFault.Corrupt,
-                $"snapshot from {endpoint.Display()} has {result.DataBytes} data bytes but etcd announced {expected}. It was discarded; retry.");
+                $"snapshot from {endpoint.Display()} has {result.DataBytes} data bytes but etcd announced {expected}. It was discarded; retry.").At(FailureStage.Verify);
         }
 
         return new SnapshotInfo(

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Serialization;
+using EtcdAgent.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace EtcdAgent.Hosting;
@@ -15,7 +16,13 @@ internal sealed partial class FailureWebhook(Uri url, string cluster, string nod
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private bool _failing;
 
-    public Task TickFailedAsync(DateTimeOffset fire, string stage, string error)
+    /// <summary>A tick failed; <c>stage</c> is the failure's label (upload, verify, ...), as in etcd_agent_failures_total.</summary>
+    public Task TickFailedAsync(DateTimeOffset fire, FailureStage stage, string error) => FailedAsync(fire, stage.Label(), error);
+
+    /// <summary>A drill failed at one of its own steps: <c>stage</c> is drill-&lt;step&gt; (drill-fetch, drill-start, ...).</summary>
+    public Task DrillFailedAsync(DateTimeOffset fire, string? drillStep, string error) => FailedAsync(fire, $"{FailureStage.Drill.Label()}-{drillStep}", error);
+
+    private Task FailedAsync(DateTimeOffset fire, string stage, string error)
     {
         _failing = true;
         return PostAsync(new WebhookEvent("failure", cluster, node, fire, time.GetUtcNow(), stage, error));

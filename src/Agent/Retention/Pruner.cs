@@ -1,4 +1,5 @@
 using EtcdAgent.Configuration;
+using EtcdAgent.Diagnostics;
 using EtcdAgent.Manifests;
 using EtcdAgent.Storage;
 using Microsoft.Extensions.Logging;
@@ -10,10 +11,14 @@ namespace EtcdAgent.Retention;
 /// visible before its payload goes), then its payload; never more than MaxDeleteFraction of the backups in one
 /// run; skips objects still under Object Lock retention; removes orphans (payloads without a manifest) older than
 /// the grace period and stale multipart uploads where the store can list them. Dry run: decides, deletes nothing.
+/// What fails in a run is the prune stage (<see cref="FailureStage.Prune"/>).
 /// </summary>
 internal sealed partial class Pruner(IObjectStore store, AgentOptions options, TimeProvider time, ILogger logger)
 {
-    public async Task<PruneReport> PruneAsync(bool dryRun, CancellationToken cancellationToken)
+    public Task<PruneReport> PruneAsync(bool dryRun, CancellationToken cancellationToken) =>
+        FailureStages.RunAsync(FailureStage.Prune, () => PruneOnceAsync(dryRun, cancellationToken));
+
+    private async Task<PruneReport> PruneOnceAsync(bool dryRun, CancellationToken cancellationToken)
     {
         var cluster = options.Cluster;
         var catalog = await BackupCatalog.LoadAsync(store, cluster, cancellationToken).ConfigureAwait(false);

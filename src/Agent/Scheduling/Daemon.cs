@@ -1,5 +1,6 @@
 using EtcdAgent.Configuration;
 using EtcdAgent.Coordination;
+using EtcdAgent.Diagnostics;
 using EtcdAgent.Hosting;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Retention;
@@ -14,10 +15,11 @@ namespace EtcdAgent.Scheduling;
 /// second, which is its heartbeat), checks the local member, competes for the cluster lock (perCluster) and runs the
 /// same backup pipeline as `backup create`, then prunes. A failed tick is logged and reported, never fatal; etcd or
 /// the store being down at start is just a failed tick. The systemd watchdog is pinged only while the loop's
-/// heartbeat (or a running backup's progress) is fresh, so a stalled loop stops the pings.
+/// heartbeat (or a running backup's progress) is fresh, so a stalled loop stops the pings. A failure is reported with
+/// the <see cref="FailureStage"/> the failing step put on it.
 /// </summary>
 internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Uri endpoint, IObjectStore store,
-    SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers, Diagnostics.DaemonMetrics? metrics = null,
+    SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers, DaemonMetrics? metrics = null,
     FailureWebhook? webhook = null)
 {
     /// <summary>First retry after a failed tick; doubles per failure up to <see cref="MaxBackoff"/>, never past the next tick.</summary>
@@ -177,14 +179,14 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
     {
         try
         {
-            var status = await client.StatusAsync(endpoint, stop).ConfigureAwait(false);
+            var status = await FailureStages.RunAsync(FailureStage.Etcd, () => client.StatusAsync(endpoint, stop)).ConfigureAwait(false);
             if (status.IsLearner)
             {
                 Log.Skipped(_logger, fire, "the local member is a learner");
                 return true;
             }
 
-            var alarms = await client.ListAlarmsAsync(stop).ConfigureAwait(false);
+            var alarms = await FailureStages.RunAsync(FailureStage.Etcd, () => client.ListAlarmsAsync(stop)).ConfigureAwait(false);
             if (alarms.Any(a => a.MemberID == status.Header.MemberId && a.Alarm == Etcdserverpb.AlarmType.Corrupt))
             {
                 // A NOSPACE alarm is exactly when a backup matters; CORRUPT means this member's data is suspect.
@@ -245,12 +247,13 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            var stage = FailureStages.Of(ex);
             _lastResult = $"backup for tick {fire:u} FAILED: {ex.Message}";
-            Log.TickFailed(_logger, fire, ex.Message);
-            metrics?.Failed(Stage(ex));
+            Log.TickFailed(_logger, fire, stage.Label(), ex.Message);
+            metrics?.Failed(stage);
             if (webhook is not null)
             {
-                await webhook.TickFailedAsync(fire, Stage(ex), ex.Message).ConfigureAwait(false);
+                await webhook.TickFailedAsync(fire, stage, ex.Message).ConfigureAwait(false);
             }
 
             return false;
@@ -288,18 +291,28 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
             ProbeStore = false,
         };
 
-        // The backlog first, oldest first: snapshots verified earlier whose upload failed. If the store is still
-        // down this fails too, and this tick's snapshot is still taken and spooled below.
+        Manifests.BackupManifest manifest;
         try
         {
-            await pipeline.UploadSpooledAsync(lost.Token).ConfigureAwait(false);
+            // The backlog first, oldest first: snapshots verified earlier whose upload failed. If the store is still
+            // down this fails too, and this tick's snapshot is still taken and spooled below.
+            try
+            {
+                await pipeline.UploadSpooledAsync(lost.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Storage.StoreException or IOException or HttpRequestException)
+            {
+                Log.BacklogFailed(_logger, ex.Message);
+            }
+
+            manifest = await pipeline.CreateAsync(client, endpoint, lost.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is Storage.StoreException or IOException or HttpRequestException)
+        catch (OperationCanceledException ex) when (!stop.IsCancellationRequested && handle is { Lost.IsCompleted: true })
         {
-            Log.BacklogFailed(_logger, ex.Message);
+            throw new InvalidOperationException(
+                $"the cluster lock was lost during the backup ({await handle.Lost.ConfigureAwait(false)}); the backup was stopped", ex).At(FailureStage.Lock);
         }
 
-        var manifest = await pipeline.CreateAsync(client, endpoint, lost.Token).ConfigureAwait(false);
         if (handle is not null)
         {
             await handle.CompleteAsync(stop).ConfigureAwait(false);
@@ -347,7 +360,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
                     Log.DrillFailed(_logger, report.BackupId, report.FailedStage ?? "?", report.Error ?? string.Empty);
                     if (webhook is not null)
                     {
-                        await webhook.TickFailedAsync(fire, "drill-" + report.FailedStage, report.Error ?? string.Empty).ConfigureAwait(false);
+                        await webhook.DrillFailedAsync(fire, report.FailedStage, report.Error ?? string.Empty).ConfigureAwait(false);
                     }
                 }
 
@@ -374,7 +387,8 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.DrillFailed(_logger, "latest", "start", ex.Message);
+            // What the drill job's steps did not claim (the lock did) is the drill's: no backup yet, a missing key.
+            Log.DrillFailed(_logger, "latest", FailureStages.Of(ex.At(FailureStage.Drill)).Label(), ex.Message);
             metrics?.DrillFinished(new Drill.DrillReport { BackupId = "latest", Mode = "full", Result = "fail", FailedStage = "other", Error = ex.Message, Stages = [] });
         }
     }
@@ -397,7 +411,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
 #pragma warning restore CA1031
         {
             Log.PruneFailed(_logger, ex.Message);
-            metrics?.Failed("prune");
+            metrics?.Failed(FailureStages.Of(ex));
         }
     }
 
@@ -445,18 +459,6 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
     private TimeSpan Jitter() =>
         options.Schedule.Jitter > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * options.Schedule.Jitter.TotalMilliseconds) : TimeSpan.Zero;
 
-    /// <summary>Which stage a failure belongs to, for etcd_agent_failures_total.</summary>
-    private static string Stage(Exception ex) => ex switch
-    {
-        SnapshotException { Fault: SnapshotFault.Corrupt } => "verify",
-        WorkDirectoryFullException => "spool",
-        SnapshotException => "snapshot",
-        Storage.StoreException => "upload",
-        Protocol.Etcd.EtcdRpcException => "etcd",
-        InvalidOperationException when ex.Message.Contains("lock", StringComparison.Ordinal) => "lock",
-        _ => "other",
-    };
-
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static partial class Log
@@ -476,8 +478,8 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Tick {Fire}: backup {Id} stored")]
         public static partial void TickServed(ILogger logger, DateTimeOffset fire, string id);
 
-        [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Tick {Fire}: backup failed: {Reason}")]
-        public static partial void TickFailed(ILogger logger, DateTimeOffset fire, string reason);
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Tick {Fire}: backup failed at {Stage}: {Reason}")]
+        public static partial void TickFailed(ILogger logger, DateTimeOffset fire, string stage, string reason);
 
         [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Tick {Fire}: skipped: {Reason}")]
         public static partial void Skipped(ILogger logger, DateTimeOffset fire, string reason);

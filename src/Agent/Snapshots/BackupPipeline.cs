@@ -2,6 +2,7 @@ using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Commands;
 using EtcdAgent.Configuration;
+using EtcdAgent.Diagnostics;
 using EtcdAgent.Etcd;
 using EtcdAgent.Manifests;
 using EtcdAgent.Protocol.Etcd;
@@ -17,6 +18,7 @@ namespace EtcdAgent.Snapshots;
 /// When the stream ends the spool file's structure is walked while the upload finishes; the upload completes only
 /// if the trailer and structure checks passed, and the manifest — the only thing that makes a backup visible — is
 /// written last (invariant 1). A verified snapshot whose upload failed stays in the spool; nothing is lost.
+/// Every step puts its <see cref="FailureStage"/> on what fails in it, for the daemon's metrics, log and webhook.
 /// </summary>
 internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore store, TimeProvider time, ILogger logger)
 {
@@ -37,13 +39,13 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
         if (ProbeStore)
         {
-            await store.ProbeAsync(cancellationToken).ConfigureAwait(false);
+            await FailureStages.RunAsync(FailureStage.Upload, () => store.ProbeAsync(cancellationToken)).ConfigureAwait(false);
         }
 
         using var running = TakeNodeLock();
-        var status = await client.StatusAsync(endpoint, cancellationToken).ConfigureAwait(false);
-        var members = await client.MemberListAsync(cancellationToken).ConfigureAwait(false);
-        (createdAt, var id) = await UniqueIdAsync(createdAt, status.Header.Revision, cancellationToken).ConfigureAwait(false);
+        var status = await FailureStages.RunAsync(FailureStage.Etcd, () => client.StatusAsync(endpoint, cancellationToken)).ConfigureAwait(false);
+        var members = await FailureStages.RunAsync(FailureStage.Etcd, () => client.MemberListAsync(cancellationToken)).ConfigureAwait(false);
+        (createdAt, var id) = await FailureStages.RunAsync(FailureStage.Upload, () => UniqueIdAsync(createdAt, status.Header.Revision, cancellationToken)).ConfigureAwait(false);
         var payloadKey = BackupLayout.PayloadKey(options.Cluster, id, options.Backup.Compression, key is not null);
         var spoolPath = PrepareSpool(id);
         var source = endpoint.Display();
@@ -94,14 +96,16 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                 GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
 
                 // The structure walk overlaps the end of the encode and upload; the upload completes only after it.
-                report = await Task.Run(() => SnapshotVerifier.VerifyStreamed(spoolPath, info.Sha256), ct).ConfigureAwait(false);
+                report = await FailureStages.RunAsync(FailureStage.Verify,
+                    () => Task.Run(() => SnapshotVerifier.VerifyStreamed(spoolPath, info.Sha256), ct)).ConfigureAwait(false);
                 if (!report.Valid)
                 {
                     handoff.Fail(new OperationCanceledException("verification failed"));
                     await Task.WhenAny(encode).ConfigureAwait(false);
                     throw new SnapshotException(SnapshotFault.Corrupt,
                         $"the snapshot from {endpoint.Display()} passed its sha256 check but not the structure check: {report.Fault}. " +
-                        "Nothing was stored. Run `etcd-agent snapshot verify` on a fresh `snapshot save`, and check that member (etcdctl check datascale, its logs, its disk).");
+                        "Nothing was stored. Run `etcd-agent snapshot verify` on a fresh `snapshot save`, and check that member (etcdctl check datascale, its logs, its disk).")
+                        .At(FailureStage.Verify);
                 }
 
                 encoded = await encode.ConfigureAwait(false);
@@ -109,6 +113,8 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         }
         catch (Exception ex)
         {
+            // What the steps inside did not claim is the store's own: completing or aborting the upload.
+            ex.At(FailureStage.Upload);
             var draft = report?.Valid == true
                 ? BuildManifest(id, createdAt, members, info!, report, new EncodeResult(info!.TotalBytes, string.Empty, 0), payloadKey, 0, key, time.GetElapsedTime(started))
                 : null;
@@ -125,6 +131,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         catch (Exception ex)
         {
             // The payload is in the store but invisible (no manifest): prune removes it after the orphan grace.
+            ex.At(FailureStage.Manifest);
             await KeepOrDiscardSpoolAsync(spoolPath, manifest, ex).ConfigureAwait(false);
             hold?.Dispose();
             throw;
@@ -145,7 +152,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     {
         var dir = PrepareSpoolDirectory();
         return DirectoryLock.TryTake(dir) ?? throw new Coordination.BusyException(
-            $"another backup is running on this node (it holds the lock on {dir}): wait for it to finish and retry");
+            $"another backup is running on this node (it holds the lock on {dir}): wait for it to finish and retry").At(FailureStage.Lock);
     }
 
     /// <summary>
@@ -185,9 +192,23 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         return false;
     }
 
+    /// <summary>Compress → encrypt → the store's upload stream; the stream's failures are the upload's, the rest the encoder's.</summary>
     private async Task<EncodeResult> EncodeAsync(BufferHandoff handoff, Stream upload, EncryptionKey? key, CancellationToken ct)
     {
-        var stored = HashingStream.ForWriting(upload);
+        try
+        {
+            return await EncodeIntoAsync(handoff, upload, key, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ex.At(FailureStage.Encode);
+            throw;
+        }
+    }
+
+    private async Task<EncodeResult> EncodeIntoAsync(BufferHandoff handoff, Stream upload, EncryptionKey? key, CancellationToken ct)
+    {
+        var stored = HashingStream.ForWriting(new StagedWriteStream(upload, FailureStage.Upload));
         await using var storedScope = stored.ConfigureAwait(false);
         using var encryptor = key is null ? null : new EncryptingStream(stored, key);
         var compressor = Compression.Compress((Stream?)encryptor ?? stored, options.Backup.Compression, options.Backup.Level);
@@ -210,7 +231,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         // Start sending the last part while the structure check runs.
         if (upload is IEarlyFinish early)
         {
-            await early.SendFinalPartAsync(ct).ConfigureAwait(false);
+            await FailureStages.RunAsync(FailureStage.Upload, () => early.SendFinalPartAsync(ct)).ConfigureAwait(false);
         }
 
         return new EncodeResult(rawBytes, stored.Sha256Hex(), stored.Count);
@@ -258,7 +279,8 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigurationException($"cannot create the spool directory {dir} ({ex.Message}); create it (mode 0700) or set backup.spoolDir", ex);
+            throw new ConfigurationException($"cannot create the spool directory {dir} ({ex.Message}); create it (mode 0700) or set backup.spoolDir", ex)
+                .At(FailureStage.Spool);
         }
 
         return dir;
@@ -267,18 +289,25 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     /// <summary>
     /// Streams the snapshot into the spool file. The spool filling up is reported as the spool (its path, the bytes the
     /// snapshot needs: etcd's db size, and backup.spoolDir), never as whatever store the bytes were also going to.
+    /// Stages: writing the file is the spool's, the rest of the download the snapshot's (or verify's, for the trailer).
     /// </summary>
     private async Task<SnapshotInfo> WriteSpoolAsync(string spoolPath, long dbSize, Func<Stream, Task<SnapshotInfo>> download)
     {
         try
         {
-            return await AtomicFile.WriteAsync(spoolPath, overwrite: false, download,
+            return await AtomicFile.WriteAsync(spoolPath, overwrite: false,
+                spool => FailureStages.RunAsync(FailureStage.Snapshot, () => download(new StagedWriteStream(spool, FailureStage.Spool))),
                 warning => Log.SpoolWarning(logger, warning), durable: false).ConfigureAwait(false);
         }
         catch (IOException ex) when (LocalIo.IsDiskFull(ex))
         {
             throw new WorkDirectoryFullException("spool directory", options.Backup.SpoolDir, dbSize,
-                "a snapshot of this member (etcd's db size)", "Nothing was stored.", "backup.spoolDir", ex);
+                "a snapshot of this member (etcd's db size)", "Nothing was stored.", "backup.spoolDir", ex).At(FailureStage.Spool);
+        }
+        catch (Exception ex)
+        {
+            ex.At(FailureStage.Spool); // creating, syncing or renaming the spool file
+            throw;
         }
     }
 
@@ -352,11 +381,12 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         {
             var spoolPath = entry.Path;
             var draftPath = spoolPath + DraftSuffix;
-            var draft = BackupManifest.Parse(await File.ReadAllBytesAsync(draftPath, cancellationToken).ConfigureAwait(false), draftPath);
+            var draft = await FailureStages.RunAsync(FailureStage.Spool,
+                async () => BackupManifest.Parse(await File.ReadAllBytesAsync(draftPath, cancellationToken).ConfigureAwait(false), draftPath)).ConfigureAwait(false);
 
             var payloadKey = BackupLayout.PayloadKey(options.Cluster, draft.Id, options.Backup.Compression, key is not null);
             EncodeResult? encoded = null;
-            var size = await store.UploadAsync(payloadKey, async (upload, ct) =>
+            var size = await FailureStages.RunAsync(FailureStage.Upload, () => store.UploadAsync(payloadKey, async (upload, ct) =>
             {
                 var handoff = new BufferHandoff();
                 var encode = Task.Run(() => EncodeAsync(handoff, upload, key, ct), CancellationToken.None);
@@ -383,18 +413,20 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                         // The spool file sat on a local disk for a while: it must still be the bytes that were verified.
                         if (raw.Sha256Hex() != draft.Raw.Sha256)
                         {
-                            throw new SnapshotException(SnapshotFault.Corrupt, $"spooled snapshot {spoolPath} changed on disk since it was verified; it was not stored");
+                            throw new SnapshotException(SnapshotFault.Corrupt, $"spooled snapshot {spoolPath} changed on disk since it was verified; it was not stored")
+                                .At(FailureStage.Verify);
                         }
                     }
                 }
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken)).ConfigureAwait(false);
 
             var manifest = draft with
             {
                 Stored = new StoredInfo(payloadKey, encoded!.StoredSha256, size),
                 Codecs = new CodecInfo(options.Backup.Compression.ToString().ToLowerInvariant(), options.Backup.Level, key is null ? null : "aes-256-gcm", key?.IdHex),
             };
-            await store.PutAsync(BackupLayout.ManifestKey(options.Cluster, draft.Id), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
+            await FailureStages.RunAsync(FailureStage.Manifest,
+                () => store.PutAsync(BackupLayout.ManifestKey(options.Cluster, draft.Id), manifest.ToJson(), cancellationToken)).ConfigureAwait(false);
             TryDelete(draftPath);
             TryDelete(spoolPath);
             Log.SpoolUploaded(logger, draft.Id);

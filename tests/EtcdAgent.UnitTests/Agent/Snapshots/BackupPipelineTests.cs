@@ -6,9 +6,6 @@ using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
 using EtcdAgent.UnitTests.Agent.Verification;
-using EtcdAgent.UnitTests.Protocol.Etcd;
-using Etcdserverpb;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
 
@@ -27,7 +24,7 @@ public sealed class BackupPipelineTests : IDisposable
     public async Task AGoodSnapshotIsStoredWithItsManifestAndDecodesBackToTheSameBytes()
     {
         var snapshot = await File.ReadAllBytesAsync(SnapshotFixture.FixturePath("valid-small.db"));
-        await using var etcd = await ServeAsync(snapshot);
+        await using var etcd = await FakeEtcd.StartAsync(snapshot);
         var keyFile = Path.Combine(_dir, "key");
         var key = EncryptionKey.Generate(keyFile);
         var options = Options(keyFile);
@@ -58,7 +55,7 @@ public sealed class BackupPipelineTests : IDisposable
     {
         // Valid sha256 trailer, broken bbolt leaf: only the structure walk can tell.
         var snapshot = await File.ReadAllBytesAsync(SnapshotFixture.FixturePath("corrupted-leaf-element.db"));
-        await using var etcd = await ServeAsync(snapshot);
+        await using var etcd = await FakeEtcd.StartAsync(snapshot);
         var options = Options(keyFile: null);
         var storeDir = Path.Combine(_dir, "store");
         using var store = new LocalDirectoryStore(storeDir);
@@ -78,7 +75,7 @@ public sealed class BackupPipelineTests : IDisposable
     {
         var snapshot = await File.ReadAllBytesAsync(SnapshotFixture.FixturePath("valid-small.db"));
         snapshot[^1] ^= 0xFF;
-        await using var etcd = await ServeAsync(snapshot);
+        await using var etcd = await FakeEtcd.StartAsync(snapshot);
         var storeDir = Path.Combine(_dir, "store");
         using var store = new LocalDirectoryStore(storeDir);
         using var client = new EtcdClient(new EtcdClientOptions { Endpoints = [etcd.Address] });
@@ -105,34 +102,4 @@ public sealed class BackupPipelineTests : IDisposable
             Retention = new RetentionOptions(),
         };
     }
-
-    /// <summary>An etcd stand-in: Status, MemberList, and Snapshot streaming the given bytes in 32 KiB blobs.</summary>
-    private static Task<TestGrpcServer> ServeAsync(byte[] snapshot) => TestGrpcServer.StartAsync(async ctx =>
-    {
-        var path = ctx.Request.Path.Value!;
-        if (path.EndsWith("/Status", StringComparison.Ordinal))
-        {
-            await TestGrpcServer.RespondAsync(ctx, new StatusResponse { Header = new ResponseHeader { MemberId = 7, ClusterId = 9, Revision = 73 }, Version = "3.4.23", RaftIndex = 80, RaftTerm = 2 });
-        }
-        else if (path.EndsWith("/MemberList", StringComparison.Ordinal))
-        {
-            var member = new Member { ID = 7, Name = "m1" };
-            member.PeerURLs.Add("http://127.0.0.1:2380");
-            await TestGrpcServer.RespondAsync(ctx, new MemberListResponse { Header = new ResponseHeader(), Members = { member } });
-        }
-        else
-        {
-            var data = snapshot.Length - 32;
-            var messages = new List<IMessage>();
-            for (var offset = 0; offset < snapshot.Length; offset += 32 * 1024)
-            {
-                var n = Math.Min(32 * 1024, snapshot.Length - offset);
-                messages.Add(new SnapshotResponse { RemainingBytes = (ulong)(snapshot.Length - offset - n), Blob = ByteString.CopyFrom(snapshot, offset, n) });
-            }
-
-            // etcd announces the db size in the first message's remaining_bytes (total - first blob).
-            ((SnapshotResponse)messages[0]).RemainingBytes = (ulong)(data - ((SnapshotResponse)messages[0]).Blob.Length);
-            await TestGrpcServer.RespondAsync(ctx, [.. messages]);
-        }
-    });
 }

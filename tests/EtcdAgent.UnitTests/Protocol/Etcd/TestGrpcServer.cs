@@ -14,7 +14,8 @@ namespace EtcdAgent.UnitTests.Protocol.Etcd;
 
 /// <summary>
 /// An in-process HTTP/2 (h2c) peer on Kestrel whose handler writes raw gRPC responses, so tests can produce
-/// exactly the framing, trailers and resets a real server may send.
+/// exactly the framing, trailers and resets a real server may send. With <see cref="HttpProtocols.Http1"/> it is a
+/// plain HTTP endpoint (a webhook receiver).
 /// </summary>
 public sealed class TestGrpcServer : IAsyncDisposable
 {
@@ -32,13 +33,13 @@ public sealed class TestGrpcServer : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
-    public static async Task<TestGrpcServer> StartAsync(Func<HttpContext, Task> handler)
+    public static async Task<TestGrpcServer> StartAsync(Func<HttpContext, Task> handler, HttpProtocols protocols = HttpProtocols.Http2)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
+            k.Listen(IPAddress.Loopback, 0, o => o.Protocols = protocols);
             k.Limits.MaxRequestBodySize = null;
         });
         var app = builder.Build();
