@@ -61,10 +61,7 @@ internal sealed class AgentFlags
     /// <summary>Every key that may read a backup: --key-file flags, then the configured key and its predecessors.</summary>
     public static Keyring Keyring(ParseResult parse, AgentFlags flags, AgentOptions options)
     {
-        var paths = (parse.GetValue(flags.KeyFiles) ?? [])
-            .Concat(options.Backup.KeyFile is { } current ? [current] : [])
-            .Concat(options.Backup.OldKeyFiles)
-            .Distinct(StringComparer.Ordinal);
-        return Codecs.Encryption.Keyring.Load(paths);
+        ArgumentNullException.ThrowIfNull(options);
+        return KeyringService.Load(options.Backup, parse.GetValue(flags.KeyFiles)).Keyring;
     }
 }

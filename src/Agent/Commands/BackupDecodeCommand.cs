@@ -40,7 +40,7 @@ internal static class BackupDecodeCommand
                 throw new ConfigurationException($"--max-size '{parse.GetValue(maxSize)}' is not a positive number of GiB");
             }
 
-            var keyring = Keyring.Load(parse.GetValue(keys) ?? []);
+            var keyring = KeyringService.ReadRing(parse.GetValue(keys) ?? []);
             var outPath = Path.GetFullPath(parse.GetValue(output)!);
             var stored = File.OpenRead(parse.GetValue(input)!);
             await using var storedScope = stored.ConfigureAwait(false);

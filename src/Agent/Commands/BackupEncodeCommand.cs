@@ -30,7 +30,7 @@ internal static class BackupEncodeCommand
         {
             var kind = Enum.Parse<CompressionKind>(parse.GetValue(compression)!, ignoreCase: true);
             var lvl = parse.GetValue(level) ?? (kind == CompressionKind.Gzip ? 1 : Compression.DefaultZstdLevel);
-            var encryptionKey = parse.GetValue(key) is { } keyFile ? EncryptionKey.Load(keyFile) : null;
+            var encryptionKey = parse.GetValue(key) is { } keyFile ? KeyringService.ReadKey(keyFile) : null;
             var outPath = Path.GetFullPath(parse.GetValue(output)!);
             var source = File.OpenRead(parse.GetValue(input)!);
             await using var sourceScope = source.ConfigureAwait(false);

@@ -21,7 +21,7 @@ internal static class ConfigCheckCommand
                 var problems = new List<string>();
                 foreach (var keyFile in options.Backup.KeyFile is { } k ? options.Backup.OldKeyFiles.Prepend(k) : options.Backup.OldKeyFiles)
                 {
-                    Try(problems, () => EncryptionKey.Load(keyFile));
+                    Try(problems, () => KeyringService.ReadKey(keyFile));
                 }
 
                 if (options.Store.S3 is { Credentials: CredentialSource.File } s3)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
 using EtcdAgent.Hosting;
@@ -22,6 +23,7 @@ internal static class RunCommand
         {
             AgentOptions options;
             EtcdConnectionSettings settings;
+            KeyringService keys;
             try
             {
                 options = flags.Load(parse, context);
@@ -32,10 +34,7 @@ internal static class RunCommand
                         $"run backs up the local member only; etcd.endpoints has {settings.Endpoints.Count} ({string.Join(",", settings.Endpoints.Select(e => e.Display()))}): list this node's member alone");
                 }
 
-                if (options.Backup.KeyFile is { } keyFile)
-                {
-                    Codecs.Encryption.EncryptionKey.Load(keyFile);
-                }
+                keys = KeyringService.Load(options.Backup);
             }
             catch (ConfigurationException ex)
             {
@@ -57,7 +56,7 @@ internal static class RunCommand
                 using var webhook = options.Webhook is { } url
                     ? new FailureWebhook(url, options.Cluster, options.Node, context.Time, context.Loggers.CreateLogger("EtcdAgent.Webhook"))
                     : null;
-                var daemon = new Daemon(options, client, settings.Endpoints[0], store, notifier, context.Time, context.Loggers, metrics, webhook);
+                var daemon = new Daemon(options, client, settings.Endpoints[0], store, notifier, context.Time, context.Loggers, metrics, webhook, keys);
                 var exit = await daemon.RunAsync(parse.GetValue(once), ct).ConfigureAwait(false);
                 await stopServer.CancelAsync().ConfigureAwait(false);
                 await serving.ConfigureAwait(false);

@@ -35,7 +35,7 @@ internal sealed class EncryptionKeyCheck : IDoctorCheck
         {
             try
             {
-                loaded.Add(EncryptionKey.Load(path));
+                loaded.Add(KeyringService.ReadKey(path));
             }
             catch (ConfigurationException ex)
             {

@@ -1,3 +1,4 @@
+using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
 using EtcdAgent.Coordination;
 using EtcdAgent.Diagnostics;
@@ -16,11 +17,13 @@ namespace EtcdAgent.Scheduling;
 /// same backup pipeline as `backup create`, then prunes. A failed tick is logged and reported, never fatal; etcd or
 /// the store being down at start is just a failed tick. The systemd watchdog is pinged only while the loop's
 /// heartbeat (or a running backup's progress) is fresh, so a stalled loop stops the pings. A failure is reported with
-/// the <see cref="FailureStage"/> the failing step put on it.
+/// the <see cref="FailureStage"/> the failing step put on it. Encryption keys come from <paramref name="keys"/>, loaded
+/// once at start by `run` (which exits 78 on a bad current key): a key rotated or removed on disk takes effect at the
+/// next restart. Without it (tests) each tick loads the configured keys, and a bad key fails that tick.
 /// </summary>
 internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Uri endpoint, IObjectStore store,
     SystemdNotifier notifier, TimeProvider time, ILoggerFactory loggers, DaemonMetrics? metrics = null,
-    FailureWebhook? webhook = null)
+    FailureWebhook? webhook = null, KeyringService? keys = null)
 {
     /// <summary>First retry after a failed tick; doubles per failure up to <see cref="MaxBackoff"/>, never past the next tick.</summary>
     public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(30);
@@ -289,6 +292,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
         {
             OnProgress = () => Interlocked.Exchange(ref _heartbeat, time.GetTimestamp()),
             ProbeStore = false,
+            Keys = keys,
         };
 
         Manifests.BackupManifest manifest;
@@ -347,7 +351,7 @@ internal sealed partial class Daemon(AgentOptions options, EtcdClient client, Ur
             try
             {
                 var manifest = await Manifests.BackupCatalog.FindAsync(store, options.Cluster, "latest", stop).ConfigureAwait(false);
-                var keyring = Codecs.Encryption.Keyring.Load((options.Backup.KeyFile is { } key ? [key] : Array.Empty<string>()).Concat(options.Backup.OldKeyFiles));
+                var keyring = (keys ?? KeyringService.Load(options.Backup)).Keyring;
                 var report = await new Drill.DrillRunner(options.Drill, options.Schedule.StateDir, options.Backup.MaxSnapshotSize, time, loggers, Environment.GetEnvironmentVariable)
                     .RunAsync(store, manifest, keyring, stop).ConfigureAwait(false);
                 metrics?.DrillFinished(report);

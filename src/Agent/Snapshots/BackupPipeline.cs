@@ -22,6 +22,12 @@ namespace EtcdAgent.Snapshots;
 /// </summary>
 internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore store, TimeProvider time, ILogger logger)
 {
+    /// <summary>
+    /// The keys, loaded once by whoever runs the pipeline (the daemon at start). When not given, the pipeline loads
+    /// the configured ones on first use.
+    /// </summary>
+    public KeyringService? Keys { get; init; }
+
     /// <summary>Called for every MiB encoded: the daemon's watchdog counts a streaming backup as alive.</summary>
     public Action? OnProgress { get; init; }
 
@@ -36,7 +42,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     {
         var started = time.GetTimestamp();
         var createdAt = time.GetUtcNow();
-        var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
+        var key = EncryptionKeyToUse();
         if (ProbeStore)
         {
             await FailureStages.RunAsync(FailureStage.Upload, () => store.ProbeAsync(cancellationToken)).ConfigureAwait(false);
@@ -148,6 +154,8 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     /// race for one id and one spool file. The lock is an flock on the spool directory itself (<see cref="DirectoryLock"/>).
     /// Ids name the node, so other nodes cannot collide with ours.
     /// </summary>
+    private EncryptionKey? EncryptionKeyToUse() => (Keys ?? KeyringService.Load(options.Backup)).Current;
+
     private DirectoryLock TakeNodeLock()
     {
         var dir = PrepareSpoolDirectory();
@@ -374,7 +382,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         }
 
         var stored = 0;
-        var key = options.Backup.KeyFile is { } keyFile ? EncryptionKey.Load(keyFile) : null;
+        var key = EncryptionKeyToUse();
 
         // Only verified snapshots with a readable draft; what a crash left besides is the daemon's start-up cleanup's.
         foreach (var entry in SpoolLeftovers.Scan(dir).Where(e => e.Kind == SpoolEntryKind.Pending))

@@ -4,7 +4,7 @@ using EtcdAgent.Configuration;
 namespace EtcdAgent.Codecs.Encryption;
 
 /// <summary>
-/// A 32-byte AES-256 key kept base64 in a 0600 file. Its id — the first 8 bytes of its SHA-256, in hex — names it
+/// A 32-byte AES-256 key kept base64 in a 0600 file (read only by <see cref="KeyringService"/>). Its id — the first 8 bytes of its SHA-256, in hex — names it
 /// in envelopes and logs; the key itself is never printed.
 /// </summary>
 internal sealed class EncryptionKey
@@ -28,25 +28,6 @@ internal sealed class EncryptionKey
 
     public static EncryptionKey FromBytes(byte[] key, string source = "memory") =>
         key.Length == Size ? new EncryptionKey(key, source) : throw new ConfigurationException($"an encryption key is {Size} bytes, got {key.Length}");
-
-    /// <summary>Reads a key file, refusing one that group or others can access.</summary>
-    public static EncryptionKey Load(string path)
-    {
-        SecretFiles.EnsurePrivate(path, "encryption key file");
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(File.ReadAllText(path).Trim());
-        }
-        catch (FormatException ex)
-        {
-            throw new ConfigurationException($"encryption key file {path} is not base64; make one with `etcd-agent key generate FILE`", ex);
-        }
-
-        return key.Length == Size
-            ? new EncryptionKey(key, path)
-            : throw new ConfigurationException($"encryption key file {path} holds {key.Length} bytes, not {Size}; make one with `etcd-agent key generate FILE`");
-    }
 
     /// <summary>Writes a new random key to <paramref name="path"/> (0600, never over an existing file).</summary>
     public static EncryptionKey Generate(string path)
@@ -98,8 +79,6 @@ internal sealed class Keyring(IReadOnlyList<EncryptionKey> keys)
             $"({Describe()}); " +
             "pass the key file it was made with (--key-file, repeatable)");
     }
-
-    public static Keyring Load(IEnumerable<string> paths) => new(paths.Select(EncryptionKey.Load).ToList());
 
     /// <summary>Whether a key with this id (hex) is in the ring.</summary>
     public bool Contains(string idHex) => keys.Any(k => k.IdHex == idHex);

@@ -143,9 +143,9 @@ public sealed class EnvelopeTests : IDisposable
         var key = EncryptionKey.Generate(path);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        Assert.Equal(key.Key, EncryptionKey.Load(path).Key);
+        Assert.Equal(key.Key, KeyringService.ReadKey(path).Key);
         Assert.Throws<ConfigurationException>(() => EncryptionKey.Generate(path));
-        Assert.Equal(key.Key, EncryptionKey.Load(path).Key);
+        Assert.Equal(key.Key, KeyringService.ReadKey(path).Key);
     }
 
     [Fact]
@@ -158,8 +158,8 @@ public sealed class EnvelopeTests : IDisposable
         File.WriteAllText(shortKey, Convert.ToBase64String(new byte[16]));
         File.SetUnixFileMode(shortKey, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-        Assert.Contains("chmod 600", Assert.Throws<ConfigurationException>(() => EncryptionKey.Load(readable)).Message, StringComparison.Ordinal);
-        Assert.Contains("16 bytes", Assert.Throws<ConfigurationException>(() => EncryptionKey.Load(shortKey)).Message, StringComparison.Ordinal);
+        Assert.Contains("chmod 600", Assert.Throws<ConfigurationException>(() => KeyringService.ReadKey(readable)).Message, StringComparison.Ordinal);
+        Assert.Contains("16 bytes", Assert.Throws<ConfigurationException>(() => KeyringService.ReadKey(shortKey)).Message, StringComparison.Ordinal);
     }
 
     private static byte[] Flip(byte[] s, int at)
