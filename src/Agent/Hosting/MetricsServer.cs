@@ -6,9 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace EtcdAgent.Hosting;
 
 /// <summary>
-/// GET /metrics (Prometheus text) and GET /healthz (200, or 503 when the last success is older than the configured
-/// number of ticks) on a loopback address by default. A port that cannot be bound is logged, not fatal: backups
-/// matter more than their metrics.
+/// GET /metrics (prometheus-net's text exposition of the daemon's registry) and GET /healthz (200, or 503 when the
+/// last success is older than the configured number of ticks) on a loopback address by default. A port that cannot be bound is logged, not fatal: backups
+/// matter more than their metrics. The listener is ours, not prometheus-net's MetricServer: that one serves a single
+/// path and throws when the port cannot be bound, and /healthz must sit on the same address (docs/decisions.md).
 /// </summary>
 internal sealed partial class MetricsServer(string address, DaemonMetrics metrics, double healthTicks, ILogger logger) : IDisposable
 {
@@ -48,13 +49,12 @@ internal sealed partial class MetricsServer(string address, DaemonMetrics metric
                 return;
             }
 
-            var (status, body, type) = context.Request.Url?.AbsolutePath switch
+            var (status, bytes, type) = context.Request.Url?.AbsolutePath switch
             {
-                "/metrics" => (200, metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"),
-                "/healthz" => metrics.Health(healthTicks) is var (healthy, reason) ? (healthy ? 200 : 503, reason + "\n", "text/plain; charset=utf-8") : default,
-                _ => (404, "not found: try /metrics or /healthz\n", "text/plain; charset=utf-8"),
+                "/metrics" => (200, await ExpositionAsync(stop).ConfigureAwait(false), "text/plain; version=0.0.4; charset=utf-8"),
+                "/healthz" => metrics.Health(healthTicks) is var (healthy, reason) ? (healthy ? 200 : 503, Encoding.UTF8.GetBytes(reason + "\n"), "text/plain; charset=utf-8") : default,
+                _ => (404, Encoding.UTF8.GetBytes("not found: try /metrics or /healthz\n"), "text/plain; charset=utf-8"),
             };
-            var bytes = Encoding.UTF8.GetBytes(body);
             context.Response.StatusCode = status;
             context.Response.ContentType = type;
             context.Response.ContentLength64 = bytes.Length;
@@ -68,6 +68,13 @@ internal sealed partial class MetricsServer(string address, DaemonMetrics metric
                 // The scraper went away.
             }
         }
+    }
+
+    private async Task<byte[]> ExpositionAsync(CancellationToken stop)
+    {
+        using var text = new MemoryStream();
+        await metrics.ExportAsync(text, stop).ConfigureAwait(false);
+        return text.ToArray();
     }
 
     private static partial class Log
