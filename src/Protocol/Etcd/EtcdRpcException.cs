@@ -45,9 +45,6 @@ public sealed class EtcdRpcException : RpcException
     /// <summary>The member the call went to, when known.</summary>
     public Uri? Endpoint { get; init; }
 
-    /// <summary>The server's inner exception, when the failure came from the transport (for diagnostics only).</summary>
-    public Exception? Cause => Status.DebugException;
-
     private static string FormatMessage(StatusCode code, string detail) =>
         detail.Length == 0 ? $"gRPC status {code} ({(int)code})" : $"{detail} (gRPC status {code})";
 }
