@@ -2,12 +2,10 @@ using EtcdAgent.Commands;
 using EtcdAgent.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-// Logs go to stderr so stdout stays clean for -w json. Warnings by default for one-shot verbs (failover and
-// re-authentication are worth seeing), Information for the daemon; ETCD_AGENT_LOG_LEVEL=Debug shows more.
-var level = Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("ETCD_AGENT_LOG_LEVEL"), ignoreCase: true, out var parsed)
-    ? parsed
-    : args.Length > 0 && args[0] == "run" ? LogLevel.Information : LogLevel.Warning;
-using var loggers = new StderrLoggerFactory(Console.Error, level, journald: Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null);
+// Logs go to stderr so stdout stays clean for -w json (ConsoleLogging). `run` builds its own host with the same
+// logging; this factory serves the one-shot verbs (and `run --once`).
+var daemon = args.Length > 0 && args[0] == "run";
+using var loggers = LoggerFactory.Create(logging => logging.AddAgentConsole(ConsoleLogging.Level(daemon, Environment.GetEnvironmentVariable), Environment.GetEnvironmentVariable));
 
 var context = new CliContext
 {

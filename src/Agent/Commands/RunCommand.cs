@@ -1,17 +1,22 @@
 using System.CommandLine;
 using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Composition;
 using EtcdAgent.Configuration;
+using EtcdAgent.Diagnostics;
 using EtcdAgent.Etcd;
-using EtcdAgent.Hosting;
 using EtcdAgent.Scheduling;
-using EtcdAgent.Storage;
+using EtcdAgent.Scheduling.Jobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace EtcdAgent.Commands;
 
 /// <summary>
-/// <c>etcd-agent run [--once]</c>: the daemon systemd starts. Configuration is validated first (exit 78 with every
-/// problem named, so RestartPreventExitStatus=78 stops a crash loop); etcd or the store being unreachable is not a
-/// start failure — the first tick reports it and later ticks retry. SIGTERM ends it with exit 0.
+/// <c>etcd-agent run [--once]</c>: the daemon systemd starts. Configuration and the encryption keys are validated
+/// first (exit 78 with every problem named, so RestartPreventExitStatus=78 stops a crash loop); etcd or the store
+/// being unreachable is not a start failure — the first tick reports it and later ticks retry. SIGTERM ends it with
+/// exit 0. The daemon runs on the Generic Host (<see cref="DaemonHost"/>); --once runs one tick through the same
+/// registration in a lean container, without a host.
 /// </summary>
 internal static class RunCommand
 {
@@ -44,23 +49,16 @@ internal static class RunCommand
 
             try
             {
-                using var notifier = new SystemdNotifier(context.Environment);
-                using var store = StoreFactory.Create(options.Store, context.Loggers, context.Time);
-                using var client = EtcdClientFactory.Create(settings, context.Time, context.Loggers);
-                var metrics = new Diagnostics.DaemonMetrics(context.Time, VersionCommand.AgentVersion);
-                using var server = options.MetricsAddress is { } address && !parse.GetValue(once)
-                    ? new MetricsServer(address, metrics, options.HealthTicks, context.Loggers.CreateLogger("EtcdAgent.Metrics"))
-                    : null;
-                using var stopServer = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var serving = server?.RunAsync(stopServer.Token) ?? Task.CompletedTask;
-                using var webhook = options.Webhook is { } url
-                    ? new FailureWebhook(url, options.Cluster, options.Node, context.Time, context.Loggers.CreateLogger("EtcdAgent.Webhook"))
-                    : null;
-                var daemon = new Daemon(options, client, settings.Endpoints[0], store, notifier, context.Time, context.Loggers, metrics, webhook, keys);
-                var exit = await daemon.RunAsync(parse.GetValue(once), ct).ConfigureAwait(false);
-                await stopServer.CancelAsync().ConfigureAwait(false);
-                await serving.ConfigureAwait(false);
-                return exit;
+                if (parse.GetValue(once))
+                {
+                    return await OnceAsync(options, settings, keys, context, ct).ConfigureAwait(false);
+                }
+
+                using var host = DaemonHost.Build(options, settings, context.Time, context.Environment,
+                    logging => logging.AddAgentConsole(ConsoleLogging.Level(daemon: true, context.Environment), context.Environment),
+                    services => services.AddSingleton(keys));
+                await host.RunAsync(ct).ConfigureAwait(false);
+                return ExitCodes.Success;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -74,5 +72,19 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>One tick now (with prune), for cron or by hand: 0 when served, 1 when it failed.</summary>
+    private static async Task<int> OnceAsync(AgentOptions options, EtcdConnectionSettings settings, KeyringService keys, CliContext context, CancellationToken ct)
+    {
+        var services = new ServiceCollection().AddCliLogging(context.Loggers).AddEtcdAgent(options, settings, context.Time).AddSingleton(keys);
+        var provider = services.BuildServiceProvider();
+        await using (provider.ConfigureAwait(false))
+        {
+            new SpoolReview(options.Backup.SpoolDir, context.Loggers.CreateLogger("EtcdAgent.Spool")).Run();
+            var ok = await provider.GetRequiredService<BackupTick>().RunAsync(context.Time.GetUtcNow(), pruneAfter: true, null, _ => { }, ct).ConfigureAwait(false);
+            AfterJob.WriteTextfile(options, provider.GetRequiredService<DaemonMetrics>(), context.Loggers.CreateLogger("EtcdAgent.Daemon"));
+            return ok ? ExitCodes.Success : ExitCodes.Failure;
+        }
     }
 }

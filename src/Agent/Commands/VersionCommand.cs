@@ -9,9 +9,7 @@ namespace EtcdAgent.Commands;
 internal static class VersionCommand
 {
     /// <summary>VERSION plus "+commit" (the informational version): what manifests and build_info record.</summary>
-    public static string AgentVersion =>
-        typeof(VersionCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-        ?? "unknown";
+    public static string AgentVersion => Diagnostics.BuildInfo.Version;
 
     /// <summary>The short commit the binary was built from (Directory.Build.props), or "unknown" outside a checkout.</summary>
     public static string Commit => Metadata("EtcdAgentCommit");

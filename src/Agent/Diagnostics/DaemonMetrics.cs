@@ -62,6 +62,9 @@ internal sealed class DaemonMetrics
     /// <summary>How long between ticks, so health can be judged in ticks.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>The daemon's own registry, for the exposition endpoint.</summary>
+    public CollectorRegistry Registry => _registry;
+
     public void Succeeded(double durationSeconds, long rawBytes, long storedBytes, long revision)
     {
         lock (_gate)

@@ -16,6 +16,7 @@ internal sealed class CronSchedule
     {
         Text = text;
         Quartz = quartz;
+        Zone = zone;
         _expression = new CronExpression(quartz, zone);
     }
 
@@ -24,6 +25,9 @@ internal sealed class CronSchedule
 
     /// <summary>The Quartz expression it runs as.</summary>
     public string Quartz { get; }
+
+    /// <summary>The time zone its fields are read in.</summary>
+    public TimeZoneInfo Zone { get; }
 
     /// <summary>Parses a schedule; the error message says what is wrong and, for 5-field input, the Quartz equivalent.</summary>
     public static CronSchedule Parse(string text, TimeZoneInfo zone)

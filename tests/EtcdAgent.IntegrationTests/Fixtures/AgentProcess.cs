@@ -50,6 +50,24 @@ public sealed class AgentProcess : IDisposable
         return new AgentProcess(Process.Start(psi) ?? throw new InvalidOperationException("cannot start dotnet"));
     }
 
+    /// <summary>
+    /// Waits until the output holds <paramref name="text"/> (e.g. the daemon's "Scheduler running" line), so a test's
+    /// clock starts when the daemon is up, not when the process was spawned on a loaded machine.
+    /// </summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (waited.Elapsed > timeout || _process.HasExited)
+            {
+                throw new TimeoutException($"no \"{text}\" after {waited.Elapsed.TotalSeconds:0.0}s:\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>SIGTERM, then the exit code (or a failure if it does not exit within <paramref name="grace"/>).</summary>
     public async Task<int> TerminateAsync(TimeSpan grace)
     {

@@ -19,7 +19,14 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
             ["run", "--config", WriteConfig($"agent{i}", node.ClientUrl, store, "*/3 * * * * ?", cluster: "ha")])).ToList();
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(11.5));
+            // The clock starts when every daemon is up: the schedule, not process start-up on a loaded machine, is
+            // what this test is about.
+            foreach (var agent in agents)
+            {
+                await agent.WaitForOutputAsync("Scheduler running", TimeSpan.FromSeconds(60));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(10));
             foreach (var agent in agents)
             {
                 Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
@@ -37,7 +44,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
             .OrderBy(m => m.Created)
             .ToList();
 
-        // ~11.5 s at a 3 s schedule: three or four ticks, each served once. Each agent logs the tick (fire time) it
+        // ~10 s of running daemons at a 3 s schedule: three or four ticks, each served once. Each agent logs the tick (fire time) it
         // served; a duplicate is the same fire time served twice. (Creation times alone cannot tell: on a loaded
         // machine an agent may serve a tick late, a second before the next tick's backup.)
         Assert.InRange(manifests.Count, 3, 4);
@@ -57,7 +64,12 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
             ["run", "--config", WriteConfig($"pn{i}", node.ClientUrl, store, "*/4 * * * * ?", cluster: "pernode", mode: "perNode")])).ToList();
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(7));
+            foreach (var agent in agents)
+            {
+                await agent.WaitForOutputAsync("Scheduler running", TimeSpan.FromSeconds(60));
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(6));
             foreach (var agent in agents)
             {
                 Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
@@ -122,6 +134,8 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
         using var blackhole = new TcpListener(System.Net.IPAddress.Loopback, 0);
         blackhole.Start();
         var accepted = new List<TcpClient>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan? stuckAt = null;
         _ = Task.Run(async () =>
         {
             try
@@ -129,6 +143,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
                 while (true)
                 {
                     accepted.Add(await blackhole.AcceptTcpClientAsync());
+                    stuckAt ??= watch.Elapsed; // the first tick's etcd call: from here on it hangs
                 }
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -148,11 +163,11 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
         });
 
         var received = new List<(TimeSpan At, string Message)>();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var buffer = new byte[4096];
-        while (watch.Elapsed < TimeSpan.FromSeconds(9))
+        TimeSpan End() => stuckAt is { } s ? s + TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(60);
+        while (watch.Elapsed < End())
         {
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(9) - watch.Elapsed);
+            using var wait = new CancellationTokenSource(End() - watch.Elapsed);
             try
             {
                 var n = await listener.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
@@ -167,8 +182,12 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
         agent.Dispose();
         accepted.ForEach(c => c.Dispose());
         var pings = received.Where(r => r.Message == "WATCHDOG=1").Select(r => r.At).ToList();
+        Assert.NotNull(stuckAt);
         Assert.NotEmpty(pings); // alive while waiting for the first tick
-        Assert.True(pings[^1] < TimeSpan.FromSeconds(6), $"pings continued while stuck: {string.Join(", ", pings)}\n{agent.Output}");
+
+        // Pings at half of WATCHDOG_USEC (0.5 s) stop once the tick has made no progress for one interval: within
+        // ~1 s of the hang, with slack for a loaded machine; the 4 s watched after it stay silent.
+        Assert.True(pings[^1] < stuckAt + TimeSpan.FromSeconds(2), $"pings continued while stuck (hung at {stuckAt}): {string.Join(", ", pings)}\n{agent.Output}");
         Assert.Contains("Watchdog ping withheld", agent.Output, StringComparison.Ordinal);
     }
 

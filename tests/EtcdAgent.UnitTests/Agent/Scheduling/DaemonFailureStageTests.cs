@@ -1,13 +1,17 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using EtcdAgent.Composition;
 using EtcdAgent.Configuration;
 using EtcdAgent.Diagnostics;
+using EtcdAgent.Etcd;
 using EtcdAgent.Hosting;
 using EtcdAgent.Scheduling;
 using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 using EtcdAgent.UnitTests.Agent.Snapshots;
 using EtcdAgent.UnitTests.Protocol.Etcd;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
@@ -16,7 +20,8 @@ namespace EtcdAgent.UnitTests.Agent.Scheduling;
 
 /// <summary>
 /// The daemon reports a failure with the stage the failing step put on it: the same label in
-/// etcd_agent_failures_total, the tick's log line and the webhook. Against a fake etcd and an in-memory store.
+/// etcd_agent_failures_total, the tick's log line and the webhook. Against a fake etcd and an in-memory store, through
+/// the registration `run` uses (a lean container for --once, the Generic Host with Quartz for scheduled drills).
 /// </summary>
 public sealed class DaemonFailureStageTests
 {
@@ -35,9 +40,9 @@ public sealed class DaemonFailureStageTests
     {
         await using var rig = await StageRig.StartAsync(fault);
         await using var hook = await Hook.StartAsync();
-        var (daemon, metrics, log) = Daemon(rig, hook);
+        var (tick, metrics, log) = Once(rig, hook);
 
-        Assert.Equal(1, await daemon.RunAsync(once: true, default));
+        Assert.False(await tick.RunAsync(TimeProvider.System.GetUtcNow(), pruneAfter: true, null, _ => { }, default));
 
         Assert.Single(Failures(metrics.Render()), $"etcd_agent_failures_total{{stage=\"{stage}\"}} 1");
         Assert.Contains(log.Lines, l => l.Contains($"backup failed at {stage}: ", StringComparison.Ordinal));
@@ -51,9 +56,9 @@ public sealed class DaemonFailureStageTests
     {
         await using var rig = await StageRig.StartAsync(StageFault.StoreRefusesList);
         await using var hook = await Hook.StartAsync();
-        var (daemon, metrics, log) = Daemon(rig, hook);
+        var (tick, metrics, log) = Once(rig, hook);
 
-        Assert.Equal(0, await daemon.RunAsync(once: true, default));
+        Assert.True(await tick.RunAsync(TimeProvider.System.GetUtcNow(), pruneAfter: true, null, _ => { }, default));
 
         Assert.Single(Failures(metrics.Render()), "etcd_agent_failures_total{stage=\"prune\"} 1");
         Assert.Contains(log.Lines, l => l.StartsWith("Prune failed: ", StringComparison.Ordinal));
@@ -68,9 +73,8 @@ public sealed class DaemonFailureStageTests
         var manifest = await new BackupPipeline(rig.Options, rig.Store, TimeProvider.System, NullLogger.Instance).CreateAsync(rig.Client, rig.Endpoint, default);
         rig.Store.Inner.Objects.TryRemove(manifest.Stored.Key, out _); // listed, but its payload is gone: fetch fails
         await using var hook = await Hook.StartAsync();
-        var (daemon, metrics, log) = Daemon(rig, hook);
-
-        await RunUntilAsync(daemon, () => !hook.Events.IsEmpty);
+        var log = new LogLines();
+        var metrics = await RunUntilAsync(rig, hook, log, () => !hook.Events.IsEmpty);
 
         var posted = Assert.Single(hook.Events);
         Assert.Equal("drill-fetch", posted.GetProperty("stage").GetString());
@@ -82,9 +86,8 @@ public sealed class DaemonFailureStageTests
     public async Task ADrillThatCannotBeginIsLoggedAtTheDrillStage()
     {
         await using var rig = await StageRig.StartAsync(StageFault.None, DrillEverySecond); // an empty store: nothing to drill
-        var (daemon, metrics, log) = Daemon(rig, hook: null);
-
-        await RunUntilAsync(daemon, () => log.Lines.Any(l => l.Contains("FAILED", StringComparison.Ordinal)));
+        var log = new LogLines();
+        var metrics = await RunUntilAsync(rig, hook: null, log, () => log.Lines.Any(l => l.Contains("FAILED", StringComparison.Ordinal)));
 
         Assert.Contains(log.Lines, l => l.StartsWith("Restore drill of latest FAILED at drill: ", StringComparison.Ordinal));
         Assert.Contains("etcd_agent_drill_failures_total{stage=\"other\"} 1", metrics.Render(), StringComparison.Ordinal);
@@ -94,36 +97,53 @@ public sealed class DaemonFailureStageTests
     private static AgentOptions DrillEverySecond(AgentOptions options) =>
         options with { Schedule = options.Schedule with { Drill = "* * * * * ?" } };
 
-    private static (Daemon Daemon, DaemonMetrics Metrics, LogLines Log) Daemon(StageRig rig, Hook? hook)
+    /// <summary>One tick as `run --once` runs it: the CLI's registration, with the rig's fake etcd and store.</summary>
+    private static (BackupTick Tick, DaemonMetrics Metrics, LogLines Log) Once(StageRig rig, Hook? hook)
     {
-        var metrics = new DaemonMetrics(TimeProvider.System, "test");
         var log = new LogLines();
-        var webhook = hook is null ? null : new FailureWebhook(hook.Url, rig.Options.Cluster, rig.Options.Node, TimeProvider.System, NullLogger.Instance);
-        var notifier = new SystemdNotifier(_ => null);
-        return (new Daemon(rig.Options, rig.Client, rig.Endpoint, rig.Store, notifier, TimeProvider.System, log, metrics, webhook), metrics, log);
+        var services = new ServiceCollection().AddCliLogging(log).AddEtcdAgent(rig.Options, Connection(rig), TimeProvider.System);
+        Replace(services, rig, hook);
+        var provider = services.BuildServiceProvider();
+        return (provider.GetRequiredService<BackupTick>(), provider.GetRequiredService<DaemonMetrics>(), log);
     }
 
-    /// <summary>Runs the daemon's loop until <paramref name="done"/> (at most 30 s), then stops it as SIGTERM would.</summary>
-    private static async Task RunUntilAsync(Daemon daemon, Func<bool> done)
+    /// <summary>
+    /// Runs the daemon's host (Quartz, jobs, the same registration as `run`) until <paramref name="done"/> (at most
+    /// 30 s), then stops it as SIGTERM would.
+    /// </summary>
+    private static async Task<DaemonMetrics> RunUntilAsync(StageRig rig, Hook? hook, LogLines log, Func<bool> done)
     {
-        using var stop = new CancellationTokenSource();
-        var run = daemon.RunAsync(once: false, stop.Token);
+        using var host = DaemonHost.Build(rig.Options, Connection(rig), TimeProvider.System, _ => null,
+            logging => logging.AddProvider(log), services => Replace(services, rig, hook));
+        await host.StartAsync();
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!done() && !run.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(30))
+        while (!done() && waited.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(50);
         }
 
-        await stop.CancelAsync();
-        Assert.Equal(0, await run);
+        await host.StopAsync();
         Assert.True(done(), "the daemon never got there");
+        return host.Services.GetRequiredService<DaemonMetrics>();
+    }
+
+    private static EtcdConnectionSettings Connection(StageRig rig) => new() { Endpoints = [rig.Endpoint] };
+
+    private static void Replace(IServiceCollection services, StageRig rig, Hook? hook)
+    {
+        services.AddSingleton<IObjectStore>(rig.Store);
+        services.AddSingleton(rig.Client);
+        if (hook is not null)
+        {
+            services.AddSingleton(new FailureWebhook(hook.Url, rig.Options.Cluster, rig.Options.Node, TimeProvider.System, NullLogger.Instance));
+        }
     }
 
     private static List<string> Failures(string metrics) =>
         metrics.Split('\n').Where(l => l.StartsWith("etcd_agent_failures_total{", StringComparison.Ordinal)).ToList();
 
     /// <summary>Every formatted log line, whatever the category.</summary>
-    private sealed class LogLines : ILoggerFactory, ILogger
+    private sealed class LogLines : ILoggerFactory, ILoggerProvider, ILogger
     {
         public ConcurrentQueue<string> Lines { get; } = new();
 

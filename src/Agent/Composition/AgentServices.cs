@@ -1,0 +1,53 @@
+using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Configuration;
+using EtcdAgent.Diagnostics;
+using EtcdAgent.Etcd;
+using EtcdAgent.Hosting;
+using EtcdAgent.Retention;
+using EtcdAgent.Scheduling;
+using EtcdAgent.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace EtcdAgent.Composition;
+
+/// <summary>
+/// The one registration of the pipeline's services, shared by the daemon's host and the CLI's lean container: the
+/// loaded configuration, the clock, the etcd facade for the resolved connection, the store, the keyring (the only
+/// code that opens key files), the pruner, the metrics and the ticks the daemon's jobs and `run --once` run. Each is
+/// built once, on first use, from the one configuration load. Tests replace single services (a fake store).
+/// </summary>
+internal static class AgentServices
+{
+    public static IServiceCollection AddEtcdAgent(this IServiceCollection services, AgentOptions options, EtcdConnectionSettings connection, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.AddSingleton(connection);
+        services.AddSingleton(time);
+        services.AddSingleton(sp => EtcdClientFactory.Create(connection, time, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => StoreFactory.Create(options.Store, sp.GetRequiredService<ILoggerFactory>(), time));
+        services.AddSingleton(_ => KeyringService.Load(options.Backup));
+        services.AddSingleton(sp => new Lazy<KeyringService>(sp.GetRequiredService<KeyringService>));
+        services.AddSingleton(_ => new DaemonMetrics(time, BuildInfo.Version));
+        services.AddSingleton(sp => new Pruner(sp.GetRequiredService<IObjectStore>(), options, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("EtcdAgent.Retention")));
+        if (options.Webhook is { } url)
+        {
+            services.AddSingleton(sp => new FailureWebhook(url, options.Cluster, options.Node, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("EtcdAgent.Webhook")));
+        }
+
+        services.AddSingleton<PruneTick>();
+        services.AddSingleton<BackupTick>();
+        services.AddSingleton<DrillTick>();
+        return services;
+    }
+
+    /// <summary>The CLI's container logs through the CLI's logger factory (stderr); the host brings its own.</summary>
+    public static IServiceCollection AddCliLogging(this IServiceCollection services, ILoggerFactory loggers)
+    {
+        services.AddSingleton(loggers);
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
+        return services;
+    }
+}

@@ -1,0 +1,19 @@
+using EtcdAgent.Hosting;
+using Microsoft.Extensions.Hosting;
+using Quartz;
+
+namespace EtcdAgent.Scheduling.Jobs;
+
+/// <summary>
+/// At start, when the spool holds verified snapshots an earlier run could not store (the store was down, the node
+/// was stopped mid-upload), uploads them at once instead of waiting for the next tick.
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed class SpoolCatchUpJob(BackupTick tick, JobGate gate, Liveness liveness, AfterJob after, IHostApplicationLifetime lifetime)
+    : DaemonJob(gate, liveness, after, lifetime)
+{
+    protected override string Name => "spool catch-up";
+
+    protected override Task RunAsync(IJobExecutionContext context, Liveness.Running running, CancellationToken stop) =>
+        tick.UploadBacklogAsync(running, stop);
+}
