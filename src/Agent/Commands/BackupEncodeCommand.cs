@@ -37,15 +37,15 @@ internal static class BackupEncodeCommand
             var (plainBytes, storedBytes) = await AtomicFile.WriteAsync(outPath, parse.GetValue(force), async target =>
             {
                 var counting = new CountingStream(target);
-                using var encryptor = encryptionKey is null ? null : new EncryptingStream(counting, encryptionKey);
-                var compressor = Compression.Compress((Stream?)encryptor ?? counting, kind, lvl);
+                var encoder = new PayloadEncoder(counting, kind, lvl, encryptionKey);
+                await using var encoderScope = encoder.ConfigureAwait(false);
                 using var trailer = new Sha256Trailer();
                 var buffer = new byte[1024 * 1024];
                 int n;
                 while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
                     trailer.Append(buffer.AsSpan(0, n));
-                    await compressor.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    await encoder.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                 }
 
                 var check = trailer.Complete();
@@ -54,13 +54,7 @@ internal static class BackupEncodeCommand
                     throw new InvalidDataException($"the input is not a whole etcd snapshot: {check.Problem}");
                 }
 
-                await Compression.FinishAsync(compressor, ct).ConfigureAwait(false);
-                compressor.Dispose();
-                if (encryptor is not null)
-                {
-                    await encryptor.FinishAsync(ct).ConfigureAwait(false);
-                }
-
+                await encoder.FinishAsync(ct).ConfigureAwait(false);
                 return (trailer.TotalBytes, counting.Written);
             }).ConfigureAwait(false);
 

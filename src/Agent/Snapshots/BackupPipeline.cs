@@ -59,19 +59,18 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
 
         SnapshotInfo? info = null;
         VerificationReport? report = null;
-        EncodeResult? encoded = null;
+        EncodingUpload.Result? encoded = null;
         FileStream? hold = null;
         long storedBytes;
         try
         {
             storedBytes = await store.UploadAsync(payloadKey, async (upload, ct) =>
             {
-                var handoff = new BufferHandoff();
-                var encode = Task.Run(() => EncodeAsync(handoff, upload, key, ct), CancellationToken.None);
+                var encoding = StartEncoding(upload, key, ct);
 
                 // If the upload fails (store down), the snapshot still streams into the spool: once verified it is
                 // kept for a later run, so the moment this backup captured is not lost with the store.
-                var toEncoder = new DetachOnFailureStream(handoff.Writer);
+                var toEncoder = new DetachOnFailureStream(encoding.Writer);
                 try
                 {
                     info = await WriteSpoolAsync(spoolPath, status.DbSize,
@@ -79,17 +78,16 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                     hold = HoldSpool(spoolPath);
                     if (!toEncoder.Detached)
                     {
-                        await handoff.CompleteAsync(ct).ConfigureAwait(false);
+                        await encoding.CompleteAsync(ct).ConfigureAwait(false);
                     }
                 }
                 catch (Exception ex)
                 {
-                    handoff.Fail(ex);
-                    await Task.WhenAny(encode).ConfigureAwait(false);
+                    await encoding.StopAsync(ex).ConfigureAwait(false);
 
                     // "The encoder stopped reading" only says the other side failed: report why it did (the store
                     // is full, unreachable, ...), which is what the operator must fix.
-                    if (ex is BufferHandoff.ClosedException && encode.Exception?.InnerException is { } cause)
+                    if (ex is BufferHandoff.ClosedException && encoding.EncoderFailure is { } cause)
                     {
                         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
                     }
@@ -106,15 +104,14 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                     () => Task.Run(() => SnapshotVerifier.VerifyStreamed(spoolPath, info.Sha256), ct)).ConfigureAwait(false);
                 if (!report.Valid)
                 {
-                    handoff.Fail(new OperationCanceledException("verification failed"));
-                    await Task.WhenAny(encode).ConfigureAwait(false);
+                    await encoding.StopAsync(new OperationCanceledException("verification failed")).ConfigureAwait(false);
                     throw new SnapshotException(SnapshotFault.Corrupt,
                         $"the snapshot from {endpoint.Display()} passed its sha256 check but not the structure check: {report.Fault}. " +
                         "Nothing was stored. Run `etcd-agent snapshot verify` on a fresh `snapshot save`, and check that member (etcdctl check datascale, its logs, its disk).")
                         .At(FailureStage.Verify);
                 }
 
-                encoded = await encode.ConfigureAwait(false);
+                encoded = await encoding.ResultAsync().ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -122,7 +119,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             // What the steps inside did not claim is the store's own: completing or aborting the upload.
             ex.At(FailureStage.Upload);
             var draft = report?.Valid == true
-                ? BuildManifest(id, createdAt, members, info!, report, new EncodeResult(info!.TotalBytes, string.Empty, 0), payloadKey, 0, key, time.GetElapsedTime(started))
+                ? BuildManifest(id, createdAt, members, info!, report, new EncodingUpload.Result(info!.TotalBytes, string.Empty, 0), payloadKey, 0, key, time.GetElapsedTime(started))
                 : null;
             await KeepOrDiscardSpoolAsync(spoolPath, draft, ex).ConfigureAwait(false);
             hold?.Dispose();
@@ -200,53 +197,12 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         return false;
     }
 
-    /// <summary>Compress → encrypt → the store's upload stream; the stream's failures are the upload's, the rest the encoder's.</summary>
-    private async Task<EncodeResult> EncodeAsync(BufferHandoff handoff, Stream upload, EncryptionKey? key, CancellationToken ct)
-    {
-        try
-        {
-            return await EncodeIntoAsync(handoff, upload, key, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            ex.At(FailureStage.Encode);
-            throw;
-        }
-    }
-
-    private async Task<EncodeResult> EncodeIntoAsync(BufferHandoff handoff, Stream upload, EncryptionKey? key, CancellationToken ct)
-    {
-        var stored = HashingStream.ForWriting(new StagedWriteStream(upload, FailureStage.Upload));
-        await using var storedScope = stored.ConfigureAwait(false);
-        using var encryptor = key is null ? null : new EncryptingStream(stored, key);
-        var compressor = Compression.Compress((Stream?)encryptor ?? stored, options.Backup.Compression, options.Backup.Level);
-        await using var compressorScope = compressor.ConfigureAwait(false);
-        long rawBytes = 0;
-        var memory = new Diagnostics.GarbageCap();
-        await handoff.DrainAsync(async (chunk, token) =>
-        {
-            rawBytes += chunk.Length;
-            memory.Tick();
-            OnProgress?.Invoke();
-            await compressor.WriteAsync(chunk, token).ConfigureAwait(false);
-        }, ct).ConfigureAwait(false);
-        await Compression.FinishAsync(compressor, ct).ConfigureAwait(false);
-        if (encryptor is not null)
-        {
-            await encryptor.FinishAsync(ct).ConfigureAwait(false);
-        }
-
-        // Start sending the last part while the structure check runs.
-        if (upload is IEarlyFinish early)
-        {
-            await FailureStages.RunAsync(FailureStage.Upload, () => early.SendFinalPartAsync(ct)).ConfigureAwait(false);
-        }
-
-        return new EncodeResult(rawBytes, stored.Sha256Hex(), stored.Count);
-    }
+    /// <summary>The encoder of one payload, with the configured codecs (the spool backlog gets today's, not its day's).</summary>
+    private EncodingUpload StartEncoding(Stream upload, EncryptionKey? key, CancellationToken ct) =>
+        EncodingUpload.Start(upload, options.Backup.Compression, options.Backup.Level, key, OnProgress, ct);
 
     private BackupManifest BuildManifest(string id, DateTimeOffset createdAt, Etcdserverpb.MemberListResponse members, SnapshotInfo info,
-        VerificationReport report, EncodeResult encoded, string payloadKey, long storedBytes, EncryptionKey? key, TimeSpan duration)
+        VerificationReport report, EncodingUpload.Result encoded, string payloadKey, long storedBytes, EncryptionKey? key, TimeSpan duration)
     {
         var self = members.Members.FirstOrDefault(m => m.ID == info.MemberId);
         var status = report.Status!;
@@ -393,11 +349,10 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                 async () => BackupManifest.Parse(await File.ReadAllBytesAsync(draftPath, cancellationToken).ConfigureAwait(false), draftPath)).ConfigureAwait(false);
 
             var payloadKey = BackupLayout.PayloadKey(options.Cluster, draft.Id, options.Backup.Compression, key is not null);
-            EncodeResult? encoded = null;
+            EncodingUpload.Result? encoded = null;
             var size = await FailureStages.RunAsync(FailureStage.Upload, () => store.UploadAsync(payloadKey, async (upload, ct) =>
             {
-                var handoff = new BufferHandoff();
-                var encode = Task.Run(() => EncodeAsync(handoff, upload, key, ct), CancellationToken.None);
+                var encoding = StartEncoding(upload, key, ct);
                 var file = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
                 await using (file.ConfigureAwait(false))
                 {
@@ -406,17 +361,16 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                     {
                         try
                         {
-                            await raw.CopyToAsync(handoff.Writer, 1 << 20, ct).ConfigureAwait(false);
-                            await handoff.CompleteAsync(ct).ConfigureAwait(false);
+                            await raw.CopyToAsync(encoding.Writer, 1 << 20, ct).ConfigureAwait(false);
+                            await encoding.CompleteAsync(ct).ConfigureAwait(false);
                         }
                         catch (Exception ex)
                         {
-                            handoff.Fail(ex);
-                            await Task.WhenAny(encode).ConfigureAwait(false);
+                            await encoding.StopAsync(ex).ConfigureAwait(false);
                             throw;
                         }
 
-                        encoded = await encode.ConfigureAwait(false);
+                        encoded = await encoding.ResultAsync().ConfigureAwait(false);
 
                         // The spool file sat on a local disk for a while: it must still be the bytes that were verified.
                         if (raw.Sha256Hex() != draft.Raw.Sha256)
@@ -469,8 +423,6 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     }
 
     private const string DraftSuffix = SpoolLeftovers.DraftSuffix;
-
-    private sealed record EncodeResult(long RawBytes, string StoredSha256, long StoredBytes);
 
     private static partial class Log
     {
