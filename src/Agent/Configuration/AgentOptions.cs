@@ -5,10 +5,19 @@ namespace EtcdAgent.Configuration;
 /// <summary>The whole configuration (config.yaml + ETCD_AGENT_* overrides), validated. Shared by CLI and daemon.</summary>
 internal sealed record AgentOptions
 {
-    /// <summary>Names this cluster's series in the store (object keys, manifests).</summary>
+    /// <summary>Where the CLI and the daemon look for the file when no --config or ETCD_AGENT_CONFIG names one.</summary>
+    public const string DefaultConfigPath = "/etc/etcd-agent/config.yaml";
+
+    public const string DefaultCluster = "default";
+
+    public const string DefaultMetricsAddress = "127.0.0.1:9479";
+
+    public const int DefaultHealthTicks = 3;
+
+    /// <summary>Names this cluster's series in the store (object keys, manifests); <see cref="DefaultCluster"/> when unset.</summary>
     public required string Cluster { get; init; }
 
-    /// <summary>This machine's name in object keys and manifests.</summary>
+    /// <summary>This machine's name in object keys and manifests (the loader's default is the host name).</summary>
     public required string Node { get; init; }
 
     /// <summary>The etcd section; null fields fall back to flags, environment and kubeadm detection.</summary>
@@ -25,7 +34,7 @@ internal sealed record AgentOptions
     public DrillOptions Drill { get; init; } = new();
 
     /// <summary>host:port of the Prometheus/health endpoint of `run`; null turns it off.</summary>
-    public string? MetricsAddress { get; init; } = OptionsDefaults.MetricsAddress;
+    public string? MetricsAddress { get; init; } = DefaultMetricsAddress;
 
     /// <summary>node_exporter textfile to rewrite (atomically) after every tick; null for none.</summary>
     public string? MetricsTextfile { get; init; }
@@ -34,7 +43,7 @@ internal sealed record AgentOptions
     public Uri? Webhook { get; init; }
 
     /// <summary>/healthz fails when the last success is older than this many schedule intervals.</summary>
-    public double HealthTicks { get; init; } = 3;
+    public double HealthTicks { get; init; } = DefaultHealthTicks;
 
     /// <summary>The file it came from, or null when built from defaults and flags alone.</summary>
     public string? SourceFile { get; init; }
@@ -95,32 +104,48 @@ internal enum CredentialSource
 
 internal sealed record S3Options
 {
+    public const string DefaultRegion = "us-east-1";
+
+    public const CredentialSource DefaultCredentialSource = CredentialSource.Default;
+
+    public const string DefaultCredentialsProfile = "default";
+
+    public const bool DefaultChecksumWhenRequired = true;
+
+    public const long DefaultPartSize = 16L << 20;
+
+    public const int DefaultPartsInFlight = 2;
+
     public required string Bucket { get; init; }
 
     /// <summary>Key prefix without leading or trailing slash; may be empty.</summary>
     public string Prefix { get; init; } = string.Empty;
 
-    public string Region { get; init; } = "us-east-1";
+    public string Region { get; init; } = DefaultRegion;
 
     /// <summary>An S3-compatible service's URL; null for AWS.</summary>
     public Uri? Endpoint { get; init; }
 
+    /// <summary>Path-style addressing; the loader turns it on by default when an <see cref="Endpoint"/> is set.</summary>
     public bool PathStyle { get; init; }
 
-    public CredentialSource Credentials { get; init; } = CredentialSource.Default;
+    public CredentialSource Credentials { get; init; } = DefaultCredentialSource;
 
     public string? CredentialsFile { get; init; }
 
-    public string CredentialsProfile { get; init; } = "default";
+    public string CredentialsProfile { get; init; } = DefaultCredentialsProfile;
 
     /// <summary>Extra CA bundle (PEM) trusted for the endpoint's certificate.</summary>
     public string? CaBundle { get; init; }
 
-    /// <summary>aws-chunked request bodies with streaming signatures; some stores (s3rver) need plain bodies.</summary>
+    /// <summary>
+    /// aws-chunked request bodies with streaming signatures; some stores (s3rver) need plain bodies. The loader
+    /// turns it on by default for AWS (no <see cref="Endpoint"/>) only.
+    /// </summary>
     public bool ChunkedEncoding { get; init; }
 
     /// <summary>Send/validate flexible checksums only when the operation requires them (compatible stores).</summary>
-    public bool ChecksumWhenRequired { get; init; } = true;
+    public bool ChecksumWhenRequired { get; init; } = DefaultChecksumWhenRequired;
 
     /// <summary>null, "AES256" or "aws:kms".</summary>
     public string? ServerSideEncryption { get; init; }
@@ -134,9 +159,9 @@ internal sealed record S3Options
 
     public int ObjectLockDays { get; init; }
 
-    public long PartSize { get; init; } = OptionsDefaults.PartSize;
+    public long PartSize { get; init; } = DefaultPartSize;
 
-    public int PartsInFlight { get; init; } = OptionsDefaults.PartsInFlight;
+    public int PartsInFlight { get; init; } = DefaultPartsInFlight;
 
     /// <summary>Upload bytes per second; null for unlimited.</summary>
     public long? BandwidthLimit { get; init; }
@@ -144,9 +169,21 @@ internal sealed record S3Options
 
 internal sealed record BackupOptions
 {
-    public CompressionKind Compression { get; init; } = CompressionKind.Zstd;
+    public const CompressionKind DefaultCompression = CompressionKind.Zstd;
 
-    public int Level { get; init; } = Codecs.Compression.DefaultZstdLevel;
+    /// <summary>gzip's fastest level: like zstd's default, backups favour speed over size.</summary>
+    public const int DefaultGzipLevel = 1;
+
+    public const string DefaultSpoolDir = "/var/lib/etcd-agent/spool";
+
+    public const int DefaultSpoolMaxCount = 3;
+
+    public const long DefaultMaxSnapshotSize = 64L << 30;
+
+    public CompressionKind Compression { get; init; } = DefaultCompression;
+
+    /// <summary>The compression level; <see cref="DefaultLevel"/> of the compression when unset.</summary>
+    public int Level { get; init; } = DefaultLevel(DefaultCompression);
 
     /// <summary>Encrypt new backups with this key; null for none.</summary>
     public string? KeyFile { get; init; }
@@ -154,66 +191,107 @@ internal sealed record BackupOptions
     /// <summary>Older keys kept so backups made before a rotation stay readable.</summary>
     public IReadOnlyList<string> OldKeyFiles { get; init; } = [];
 
-    public string SpoolDir { get; init; } = OptionsDefaults.SpoolDir;
+    public string SpoolDir { get; init; } = DefaultSpoolDir;
 
     /// <summary>At most this many verified snapshots wait in the spool for the store; the oldest go first.</summary>
-    public int SpoolMaxCount { get; init; } = OptionsDefaults.SpoolMaxCount;
+    public int SpoolMaxCount { get; init; } = DefaultSpoolMaxCount;
 
     /// <summary>Largest snapshot a decode will produce (guards against decompression bombs).</summary>
-    public long MaxSnapshotSize { get; init; } = OptionsDefaults.MaxSnapshotSize;
+    public long MaxSnapshotSize { get; init; } = DefaultMaxSnapshotSize;
+
+    /// <summary>The level a compression runs at when none is configured (none ignores its level).</summary>
+    public static int DefaultLevel(CompressionKind kind) => kind == CompressionKind.Gzip ? DefaultGzipLevel : Codecs.Compression.DefaultZstdLevel;
 }
 
 internal sealed record RetentionOptions
 {
-    public int KeepLast { get; init; } = OptionsDefaults.KeepLast;
+    public const int DefaultKeepLast = 10;
 
-    public int Hourly { get; init; }
+    public const int DefaultHourly = 0;
 
-    public int Daily { get; init; } = OptionsDefaults.Daily;
+    public const int DefaultDaily = 7;
 
-    public int Weekly { get; init; } = OptionsDefaults.Weekly;
+    public const int DefaultWeekly = 4;
 
-    public int Monthly { get; init; } = OptionsDefaults.Monthly;
+    public const int DefaultMonthly = 6;
 
-    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+    public const double DefaultMaxDeleteFraction = 0.5;
+
+    public static readonly TimeSpan DefaultOrphanGrace = TimeSpan.FromHours(24);
+
+    /// <summary>The zone days, weeks and months are counted in.</summary>
+    public static readonly TimeZoneInfo DefaultTimeZone = TimeZoneInfo.Utc;
+
+    public int KeepLast { get; init; } = DefaultKeepLast;
+
+    public int Hourly { get; init; } = DefaultHourly;
+
+    public int Daily { get; init; } = DefaultDaily;
+
+    public int Weekly { get; init; } = DefaultWeekly;
+
+    public int Monthly { get; init; } = DefaultMonthly;
+
+    public TimeZoneInfo TimeZone { get; init; } = DefaultTimeZone;
 
     /// <summary>At most this fraction of the backups is deleted in one run (a wrong clock must not wipe the store).</summary>
-    public double MaxDeleteFraction { get; init; } = OptionsDefaults.MaxDeleteFraction;
+    public double MaxDeleteFraction { get; init; } = DefaultMaxDeleteFraction;
 
     /// <summary>A payload without manifest younger than this may be an upload in progress; older is an orphan.</summary>
-    public TimeSpan OrphanGrace { get; init; } = OptionsDefaults.OrphanGrace;
+    public TimeSpan OrphanGrace { get; init; } = DefaultOrphanGrace;
 }
 
 /// <summary>When the daemon works.</summary>
 internal sealed record ScheduleOptions
 {
+    /// <summary>Hourly, on the hour.</summary>
+    public const string DefaultBackup = "0 * * * *";
+
+    /// <summary>Daily at 04:30, away from the hour the backups start on.</summary>
+    public const string DefaultDrill = "30 4 * * *";
+
+    public const bool DefaultPerNode = false;
+
+    public const string DefaultStateDir = "/var/lib/etcd-agent";
+
+    public static readonly TimeSpan DefaultJitter = TimeSpan.Zero;
+
+    public static readonly TimeSpan DefaultLeaderDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>The zone cron expressions are read in.</summary>
+    public static readonly TimeZoneInfo DefaultTimeZone = TimeZoneInfo.Utc;
+
     /// <summary>Backup schedule: 5-field cron or Quartz's 6/7-field form.</summary>
-    public string Backup { get; init; } = OptionsDefaults.BackupSchedule;
+    public string Backup { get; init; } = DefaultBackup;
 
     /// <summary>Prune schedule; null prunes after every backup this agent made.</summary>
     public string? Prune { get; init; }
 
     /// <summary>Restore drill schedule (daily by default); null when drills are off.</summary>
-    public string? Drill { get; init; } = OptionsDefaults.DrillSchedule;
+    public string? Drill { get; init; } = DefaultDrill;
 
-    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+    public TimeZoneInfo TimeZone { get; init; } = DefaultTimeZone;
 
     /// <summary>Random delay added to each tick (spreads load; the fire time used for deduplication is unchanged).</summary>
-    public TimeSpan Jitter { get; init; }
+    public TimeSpan Jitter { get; init; } = DefaultJitter;
 
     /// <summary>perCluster (one writer per tick, elected through etcd) or perNode (every agent backs up its member).</summary>
-    public bool PerNode { get; init; }
+    public bool PerNode { get; init; } = DefaultPerNode;
 
     /// <summary>How long the etcd leader waits before competing, so followers do the work when they can.</summary>
-    public TimeSpan LeaderDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan LeaderDelay { get; init; } = DefaultLeaderDelay;
 
     /// <summary>Where the daemon remembers the last tick it ran (for catching up a tick missed while down).</summary>
-    public string StateDir { get; init; } = OptionsDefaults.StateDir;
+    public string StateDir { get; init; } = DefaultStateDir;
 }
 
 /// <summary>How restore drills run (etcd-agent drill, and the daemon's drill schedule).</summary>
 internal sealed record DrillOptions
 {
+    public const int DefaultSampleKeys = 32;
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(15);
+
     /// <summary>The etcd binary for the throwaway member; null looks for etcd on PATH (none: verify-only).</summary>
     public string? EtcdBinary { get; init; }
 
@@ -224,29 +302,8 @@ internal sealed record DrillOptions
     public string? WorkDir { get; init; }
 
     /// <summary>The whole drill's time limit.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(15);
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
 
     /// <summary>How many keys are read back and compared with the file.</summary>
-    public int SampleKeys { get; init; } = 32;
-}
-
-/// <summary>Defaults, named once.</summary>
-internal static class OptionsDefaults
-{
-    public const string ConfigPath = "/etc/etcd-agent/config.yaml";
-    public const string SpoolDir = "/var/lib/etcd-agent/spool";
-    public const string StateDir = "/var/lib/etcd-agent";
-    public const int SpoolMaxCount = 3;
-    public const string MetricsAddress = "127.0.0.1:9479";
-    public const string BackupSchedule = "0 * * * *";
-    public const string DrillSchedule = "30 4 * * *";
-    public const long PartSize = 16L << 20;
-    public const int PartsInFlight = 2;
-    public const long MaxSnapshotSize = 64L << 30;
-    public const int KeepLast = 10;
-    public const int Daily = 7;
-    public const int Weekly = 4;
-    public const int Monthly = 6;
-    public const double MaxDeleteFraction = 0.5;
-    public static readonly TimeSpan OrphanGrace = TimeSpan.FromHours(24);
+    public int SampleKeys { get; init; } = DefaultSampleKeys;
 }

@@ -126,7 +126,7 @@ internal static partial class ConfigLoader
 
     private static AgentOptions Read(ConfigSection root, string? storeOverride, Func<string, string?> environment)
     {
-        var cluster = root.String("cluster") ?? "default";
+        var cluster = root.String("cluster") ?? AgentOptions.DefaultCluster;
         if (!SafeName().IsMatch(cluster))
         {
             root.Invalid("cluster", $"{Output.Echo.Quoted(cluster)} must be 1-63 characters of a-z, 0-9, '.', '_' or '-' (it is part of every object key)");
@@ -150,7 +150,7 @@ internal static partial class ConfigLoader
             Drill = ReadDrill(root.Section("drill")),
         };
         var metrics = root.Section("metrics");
-        var address = metrics.String("address") ?? OptionsDefaults.MetricsAddress;
+        var address = metrics.String("address") ?? AgentOptions.DefaultMetricsAddress;
         if (address is not ("off" or "none") && !System.Net.IPEndPoint.TryParse(address, out _) && !address.Contains(':', StringComparison.Ordinal))
         {
             metrics.Invalid("address", $"{Output.Echo.Quoted(address)} must be host:port (e.g. 127.0.0.1:9479) or off");
@@ -159,16 +159,25 @@ internal static partial class ConfigLoader
         options = options with
         {
             MetricsAddress = address is "off" or "none" ? null : address,
-            HealthTicks = metrics.Int("healthTicks", 1, 1000) ?? 3,
+            HealthTicks = metrics.Int("healthTicks", 1, 1000) ?? AgentOptions.DefaultHealthTicks,
             MetricsTextfile = metrics.String("textfile"),
             Webhook = ReadWebhook(root.Section("daemon")),
         };
         metrics.RejectUnknown();
 
-        // Sections later issues read (drills, restore, metrics) are accepted here so one file serves all.
-        root.RejectUnknown("cluster", "node", "etcd", "store", "backup", "retention", "schedule", "daemon", "drill", "restore", "metrics");
+        root.Refuse("restore", RestoreIsFlags);
+        root.RejectUnknown();
         return options;
     }
+
+    /// <summary>
+    /// Why <c>restore:</c> is refused rather than ignored: a restore is a one-off, run by hand on one node, and every
+    /// setting it takes is a flag of its verb; the only file setting it uses is the state dir, shared with the daemon.
+    /// </summary>
+    internal const string RestoreIsFlags =
+        "is not read from the configuration: a restore's settings are flags of `etcd-agent restore` (--restore-binary, " +
+        "--data-dir, --topology, --unit, --manifests-dir, --initial-cluster, --stop-timeout, --health-timeout, ...; " +
+        "see `etcd-agent restore --help`), its state dir is schedule.stateDir or --state-dir; remove this section";
 
     private static EtcdOptions ReadEtcd(ConfigSection s)
     {
@@ -278,7 +287,8 @@ internal static partial class ConfigLoader
         {
             "environment" => CredentialSource.Environment,
             "file" => CredentialSource.File,
-            _ => CredentialSource.Default,
+            "default" => CredentialSource.Default,
+            _ => S3Options.DefaultCredentialSource,
         };
         var credentialsFile = creds.String("file");
         if (source == CredentialSource.File && credentialsFile is null)
@@ -286,7 +296,7 @@ internal static partial class ConfigLoader
             creds.Invalid("file", "is required when credentials.source is file (an AWS shared-credentials file, mode 0600)");
         }
 
-        var profile = creds.String("profile") ?? "default";
+        var profile = creds.String("profile") ?? S3Options.DefaultCredentialsProfile;
         creds.RejectUnknown();
 
         var sse = s.OneOf("sse", "none", "AES256", "aws:kms");
@@ -315,7 +325,7 @@ internal static partial class ConfigLoader
         {
             Bucket = bucket,
             Prefix = prefix,
-            Region = s.String("region") ?? "us-east-1",
+            Region = s.String("region") ?? S3Options.DefaultRegion,
             Endpoint = endpoint,
             PathStyle = s.Bool("pathStyle") ?? endpoint is not null,
             Credentials = source,
@@ -323,14 +333,16 @@ internal static partial class ConfigLoader
             CredentialsProfile = profile,
             CaBundle = caBundle,
             ChunkedEncoding = s.Bool("chunkedEncoding") ?? endpoint is null,
-            ChecksumWhenRequired = (s.OneOf("checksum", "when-required", "when-supported") ?? "when-required") == "when-required",
+            ChecksumWhenRequired = s.OneOf("checksum", "when-required", "when-supported") is { } checksum
+                ? checksum == "when-required"
+                : S3Options.DefaultChecksumWhenRequired,
             ServerSideEncryption = sse is null or "none" ? null : sse,
             KmsKeyId = kmsKeyId,
             StorageClass = s.String("storageClass"),
             ObjectLockMode = lockMode,
             ObjectLockDays = lockDays ?? 0,
-            PartSize = s.Bytes("partSize", 5L << 20, 5L << 30) ?? OptionsDefaults.PartSize,
-            PartsInFlight = s.Int("partsInFlight", 1, 64) ?? OptionsDefaults.PartsInFlight,
+            PartSize = s.Bytes("partSize", 5L << 20, 5L << 30) ?? S3Options.DefaultPartSize,
+            PartsInFlight = s.Int("partsInFlight", 1, 64) ?? S3Options.DefaultPartsInFlight,
             BandwidthLimit = s.Bytes("bandwidthLimit", 64 << 10, long.MaxValue),
         };
         s.RejectUnknown();
@@ -343,9 +355,10 @@ internal static partial class ConfigLoader
         {
             "gzip" => CompressionKind.Gzip,
             "none" => CompressionKind.None,
-            _ => CompressionKind.Zstd,
+            "zstd" => CompressionKind.Zstd,
+            _ => BackupOptions.DefaultCompression,
         };
-        var level = s.Int("level", 1, kind == CompressionKind.Gzip ? 9 : 19) ?? (kind == CompressionKind.Gzip ? 1 : Compression.DefaultZstdLevel);
+        var level = s.Int("level", 1, kind == CompressionKind.Gzip ? 9 : 19) ?? BackupOptions.DefaultLevel(kind);
         var encryption = s.Section("encryption");
         var options = new BackupOptions
         {
@@ -353,9 +366,9 @@ internal static partial class ConfigLoader
             Level = level,
             KeyFile = encryption.String("keyFile"),
             OldKeyFiles = encryption.List("oldKeyFiles"),
-            SpoolDir = s.String("spoolDir") ?? OptionsDefaults.SpoolDir,
-            SpoolMaxCount = s.Int("spoolMaxCount", 0, 1000) ?? OptionsDefaults.SpoolMaxCount,
-            MaxSnapshotSize = s.Bytes("maxSnapshotSize", 1L << 20, 1L << 50) ?? OptionsDefaults.MaxSnapshotSize,
+            SpoolDir = s.String("spoolDir") ?? BackupOptions.DefaultSpoolDir,
+            SpoolMaxCount = s.Int("spoolMaxCount", 0, 1000) ?? BackupOptions.DefaultSpoolMaxCount,
+            MaxSnapshotSize = s.Bytes("maxSnapshotSize", 1L << 20, 1L << 50) ?? BackupOptions.DefaultMaxSnapshotSize,
         };
         foreach (var (key, file) in new[] { ("keyFile", options.KeyFile) }.Concat(options.OldKeyFiles.Select(f => ("oldKeyFiles", (string?)f))))
         {
@@ -377,18 +390,18 @@ internal static partial class ConfigLoader
 
     private static RetentionOptions ReadRetention(ConfigSection s)
     {
-        var zone = ReadTimeZone(s);
+        var zone = ReadTimeZone(s) ?? RetentionOptions.DefaultTimeZone;
 
         var options = new RetentionOptions
         {
-            KeepLast = s.Int("keepLast", 1, 100_000) ?? OptionsDefaults.KeepLast,
-            Hourly = s.Int("hourly", 0, 100_000) ?? 0,
-            Daily = s.Int("daily", 0, 100_000) ?? OptionsDefaults.Daily,
-            Weekly = s.Int("weekly", 0, 100_000) ?? OptionsDefaults.Weekly,
-            Monthly = s.Int("monthly", 0, 100_000) ?? OptionsDefaults.Monthly,
+            KeepLast = s.Int("keepLast", 1, 100_000) ?? RetentionOptions.DefaultKeepLast,
+            Hourly = s.Int("hourly", 0, 100_000) ?? RetentionOptions.DefaultHourly,
+            Daily = s.Int("daily", 0, 100_000) ?? RetentionOptions.DefaultDaily,
+            Weekly = s.Int("weekly", 0, 100_000) ?? RetentionOptions.DefaultWeekly,
+            Monthly = s.Int("monthly", 0, 100_000) ?? RetentionOptions.DefaultMonthly,
             TimeZone = zone,
-            MaxDeleteFraction = s.Fraction("maxDeleteFraction") ?? OptionsDefaults.MaxDeleteFraction,
-            OrphanGrace = s.Duration("orphanGrace", TimeSpan.FromMinutes(10), TimeSpan.FromDays(365)) ?? OptionsDefaults.OrphanGrace,
+            MaxDeleteFraction = s.Fraction("maxDeleteFraction") ?? RetentionOptions.DefaultMaxDeleteFraction,
+            OrphanGrace = s.Duration("orphanGrace", TimeSpan.FromMinutes(10), TimeSpan.FromDays(365)) ?? RetentionOptions.DefaultOrphanGrace,
         };
         s.RejectUnknown();
         return options;
@@ -396,11 +409,11 @@ internal static partial class ConfigLoader
 
     private static ScheduleOptions ReadSchedule(ConfigSection s)
     {
-        var zone = ReadTimeZone(s);
+        var zone = ReadTimeZone(s) ?? ScheduleOptions.DefaultTimeZone;
 
-        var backup = s.String("backup") ?? OptionsDefaults.BackupSchedule;
+        var backup = s.String("backup") ?? ScheduleOptions.DefaultBackup;
         var prune = s.String("prune");
-        var drill = s.String("drill") ?? OptionsDefaults.DrillSchedule;
+        var drill = s.String("drill") ?? ScheduleOptions.DefaultDrill;
         foreach (var (key, text) in new[] { ("backup", (string?)backup), ("prune", prune), ("drill", drill is "off" ? null : drill) })
         {
             if (text is null)
@@ -424,10 +437,10 @@ internal static partial class ConfigLoader
             Prune = prune,
             Drill = drill is "off" ? null : drill,
             TimeZone = zone,
-            Jitter = s.Duration("jitter", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? TimeSpan.Zero,
-            PerNode = (s.OneOf("mode", "perCluster", "perNode") ?? "perCluster") == "perNode",
-            LeaderDelay = s.Duration("leaderDelay", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? TimeSpan.FromSeconds(2),
-            StateDir = s.String("stateDir") ?? OptionsDefaults.StateDir,
+            Jitter = s.Duration("jitter", TimeSpan.Zero, TimeSpan.FromHours(1)) ?? ScheduleOptions.DefaultJitter,
+            PerNode = s.OneOf("mode", "perCluster", "perNode") is { } mode ? mode == "perNode" : ScheduleOptions.DefaultPerNode,
+            LeaderDelay = s.Duration("leaderDelay", TimeSpan.Zero, TimeSpan.FromMinutes(5)) ?? ScheduleOptions.DefaultLeaderDelay,
+            StateDir = s.String("stateDir") ?? ScheduleOptions.DefaultStateDir,
         };
         s.RejectUnknown();
         return options;
@@ -440,8 +453,8 @@ internal static partial class ConfigLoader
             EtcdBinary = s.String("etcdBinary"),
             RestoreBinary = s.String("restoreBinary"),
             WorkDir = s.String("workDir"),
-            Timeout = s.Duration("timeout", TimeSpan.FromMinutes(1), TimeSpan.FromHours(12)) ?? TimeSpan.FromMinutes(15),
-            SampleKeys = s.Int("sampleKeys", 0, 10_000) ?? 32,
+            Timeout = s.Duration("timeout", TimeSpan.FromMinutes(1), TimeSpan.FromHours(12)) ?? DrillOptions.DefaultTimeout,
+            SampleKeys = s.Int("sampleKeys", 0, 10_000) ?? DrillOptions.DefaultSampleKeys,
         };
         s.RejectUnknown();
         return options;
@@ -460,12 +473,13 @@ internal static partial class ConfigLoader
         return url;
     }
 
-    private static TimeZoneInfo ReadTimeZone(ConfigSection s)
+    /// <summary>The section's timeZone; null when unset or invalid (reported), so the caller applies its default.</summary>
+    private static TimeZoneInfo? ReadTimeZone(ConfigSection s)
     {
         var zoneName = s.String("timeZone");
         if (zoneName is null)
         {
-            return TimeZoneInfo.Utc;
+            return null;
         }
 
         if (TimeZoneInfo.TryFindSystemTimeZoneById(zoneName, out var zone))
@@ -474,7 +488,7 @@ internal static partial class ConfigLoader
         }
 
         s.Invalid("timeZone", $"{Output.Echo.Quoted(zoneName)} is not a known time zone (use an IANA name such as Europe/Berlin, or UTC)");
-        return TimeZoneInfo.Utc;
+        return null;
     }
 
     private static string SafeHostName(Func<string, string?> environment)

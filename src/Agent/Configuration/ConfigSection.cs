@@ -16,6 +16,7 @@ internal sealed class ConfigSection
     private readonly ConfigErrors _errors;
     private readonly Func<string, string?> _environment;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
 
     public ConfigSection(string path, YamlMappingNode? node, ConfigErrors errors, Func<string, string?> environment)
     {
@@ -236,15 +237,39 @@ internal sealed class ConfigSection
             return;
         }
 
-        var candidates = known.Concat(_read).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // Keys handled by Refuse were read (so not reported twice) but are no settings: never suggested or listed.
+        var candidates = known.Concat(_read).Except(_refused, StringComparer.Ordinal)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         foreach (var (keyNode, _) in _node.Children)
         {
             var name = (keyNode as YamlScalarNode)?.Value ?? "?";
-            if (!candidates.Contains(name, StringComparer.Ordinal))
+            if (!candidates.Contains(name, StringComparer.Ordinal) && !_refused.Contains(name))
             {
-                var suggestion = candidates.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+                var suggestion = KeySuggestion.Closest(name, candidates);
                 _errors.Add(Position(keyNode), PathOf(Output.Echo.Bounded(name)),
-                    $"is not a known setting{(suggestion is null ? string.Empty : $" (did you mean {suggestion}?)")}; known here: {string.Join(", ", candidates)}");
+                    $"is not a known setting{(suggestion is null ? string.Empty : $" (did you mean {PathOf(suggestion)}?)")}; known here: {string.Join(", ", candidates)}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports <paramref name="key"/>, when the file has it, as a key this version reads nowhere, with
+    /// <paramref name="message"/> saying where its settings go instead: accepting and ignoring it would let an
+    /// operator believe it works.
+    /// </summary>
+    public void Refuse(string key, string message)
+    {
+        _refused.Add(key);
+        if (_node is null)
+        {
+            return;
+        }
+
+        foreach (var (keyNode, _) in _node.Children)
+        {
+            if (keyNode is YamlScalarNode { Value: var name } && string.Equals(name, key, StringComparison.Ordinal))
+            {
+                _errors.Add(Position(keyNode), PathOf(key), message);
             }
         }
     }

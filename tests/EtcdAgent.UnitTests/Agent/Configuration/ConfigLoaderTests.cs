@@ -6,6 +6,9 @@ namespace EtcdAgent.UnitTests.Agent.Configuration;
 
 public sealed class ConfigLoaderTests : IDisposable
 {
+    /// <summary>The smallest valid file (four lines), for tests about the keys after it.</summary>
+    private const string LocalStore = "store:\n  type: local\n  local:\n    path: /var/backups/etcd\n";
+
     private readonly string _dir = Directory.CreateTempSubdirectory("etcd-agent-config").FullName;
 
     [Fact]
@@ -100,7 +103,73 @@ public sealed class ConfigLoaderTests : IDisposable
             retention:
               keeplast: 5
             """));
-        Assert.Contains("retention.keeplast is not a known setting (did you mean keepLast?)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("retention.keeplast is not a known setting (did you mean retention.keepLast?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryMisspelledKeyIsNamedWithItsPathAndTheClosestKnownKey()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load("""
+            clustr: prod
+            store:
+              type: local
+              local:
+                pth: /var/backups/etcd
+            schedule:
+              backpu: "0 * * * *"
+              jiter: 30s
+              completelyDifferent: 1
+            """));
+
+        // Every bad field in one message: the daemon exits 78 naming all of them, not the first.
+        string[] expected =
+        [
+            "6 problems",
+            "config.yaml:1:1: clustr is not a known setting (did you mean cluster?)",
+            "store.local.path is required",
+            "store.local.pth is not a known setting (did you mean store.local.path?)",
+            "config.yaml:7:3: schedule.backpu is not a known setting (did you mean schedule.backup?)",
+            "schedule.jiter is not a known setting (did you mean schedule.jitter?)",
+            "schedule.completelyDifferent is not a known setting; known here:",
+        ];
+        Assert.All(expected, line => Assert.Contains(line, error.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ARestoreSectionIsRefusedNamingTheRestoreFlags()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "restore:\n  stateDir: /var/lib/etcd-agent\n"));
+
+        Assert.Contains("1 problem:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("config.yaml:5:1: restore is not read from the configuration", error.Message, StringComparison.Ordinal);
+        Assert.Contains("flags of `etcd-agent restore`", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schedule.stateDir or --state-dir", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("did you mean", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEmptyRestoreSectionIsRefusedToo()
+    {
+        // "restore:" with nothing below still reads as a setting that does something; it must not pass silently.
+        var error = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "restore:\n"));
+        Assert.Contains("restore is not read from the configuration", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnsetKeysTakeTheDefaultsStatedOnTheOptionsRecords()
+    {
+        var options = Load("store:\n  type: s3\n  s3:\n    bucket: b\n");
+
+        Assert.Equal(new ScheduleOptions(), options.Schedule);
+        Assert.Equal(new RetentionOptions(), options.Retention);
+        Assert.Equal(new DrillOptions(), options.Drill);
+        Assert.Equal(new S3Options { Bucket = "b", ChunkedEncoding = true }, options.Store.S3); // chunked: AWS, no endpoint
+        var backup = new BackupOptions();
+        Assert.Equal(
+            (backup.Compression, backup.Level, backup.SpoolDir, backup.SpoolMaxCount, backup.MaxSnapshotSize),
+            (options.Backup.Compression, options.Backup.Level, options.Backup.SpoolDir, options.Backup.SpoolMaxCount, options.Backup.MaxSnapshotSize));
+        Assert.Equal((AgentOptions.DefaultCluster, AgentOptions.DefaultMetricsAddress, (double)AgentOptions.DefaultHealthTicks), (options.Cluster, options.MetricsAddress, options.HealthTicks));
+        Assert.Equal(BackupOptions.DefaultGzipLevel, Load("store:\n  type: s3\n  s3:\n    bucket: b\nbackup:\n  compression: gzip\n").Backup.Level);
     }
 
     [Fact]
@@ -170,10 +239,13 @@ public sealed class ConfigLoaderTests : IDisposable
     [Fact]
     public void LoadAcceptsNestingUpToTheLimit()
     {
-        // The top-level mapping and restore: are two levels; restore's content is not read yet, so any shape passes.
+        // The top-level mapping and the unknown key's mapping are two levels. No setting takes nested lists, so the
+        // file is refused, but for the unknown key: the YAML itself was read, not stopped by the nesting check.
         var nested = new string('[', ConfigLoader.MaxNesting - 2) + new string(']', ConfigLoader.MaxNesting - 2);
-        var options = Load($"store:\n  type: local\n  local:\n    path: /srv/b\nrestore:\n  x: {nested}\n");
-        Assert.Equal("/srv/b", options.Store.LocalPath);
+        var error = Assert.Throws<ConfigurationException>(() => Load($"store:\n  type: local\n  local:\n    path: /srv/b\nextra:\n  x: {nested}\n"));
+        Assert.Contains("1 problem:", error.Message, StringComparison.Ordinal);
+        Assert.Contains("extra is not a known setting", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("nested", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -1,5 +1,6 @@
 using EtcdAgent.Diagnostics;
 using EtcdAgent.Drill;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Agent.Diagnostics;
@@ -31,11 +32,6 @@ public sealed class DaemonMetricsTests
         "# TYPE etcd_agent_spool_backlog gauge",
     ];
 
-    private sealed class Frozen : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeSeconds(1_796_117_176);
-    }
-
     [Fact]
     public void AFreshDaemonExportsItsStartingValues()
     {
@@ -55,13 +51,13 @@ public sealed class DaemonMetricsTests
                 "etcd_agent_lock_holder_info{holder=\"\"} 1",
                 "etcd_agent_spool_backlog 0",
             ],
-            Lines(new DaemonMetrics(new Frozen(), "1.2.3")));
+            Lines(new DaemonMetrics(Frozen(), "1.2.3")));
     }
 
     [Fact]
     public void EveryMetricKeepsItsNameTypeAndLabels()
     {
-        var metrics = new DaemonMetrics(new Frozen(), "1.2.3");
+        var metrics = new DaemonMetrics(Frozen(), "1.2.3");
         metrics.Succeeded(2.5, 1000, 400, 42);
         metrics.ServedBy("node \"a\"");
         metrics.ServedBy("node-b");
@@ -101,8 +97,8 @@ public sealed class DaemonMetricsTests
     [Fact]
     public void TheRegistryIsTheDaemonsOwn()
     {
-        var one = new DaemonMetrics(new Frozen(), "1");
-        var two = new DaemonMetrics(new Frozen(), "2");
+        var one = new DaemonMetrics(Frozen(), "1");
+        var two = new DaemonMetrics(Frozen(), "2");
         one.Failed(FailureStage.Upload);
 
         Assert.Contains("etcd_agent_failures_total{stage=\"upload\"} 1", one.Render(), StringComparison.Ordinal);
@@ -110,6 +106,9 @@ public sealed class DaemonMetricsTests
         Assert.DoesNotContain("process_", one.Render(), StringComparison.Ordinal);
         Assert.DoesNotContain("dotnet_", one.Render(), StringComparison.Ordinal);
     }
+
+    /// <summary>A clock stopped at the instant the expected timestamps name.</summary>
+    private static FakeTimeProvider Frozen() => new(DateTimeOffset.FromUnixTimeSeconds(1_796_117_176));
 
     /// <summary>The TYPE and sample lines, sorted (HELP texts and series order are not part of the interface).</summary>
     private static string[] Lines(DaemonMetrics metrics) =>

@@ -4,6 +4,7 @@ using EtcdAgent.Retention;
 using EtcdAgent.Storage;
 using EtcdAgent.UnitTests.Agent.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace EtcdAgent.UnitTests.Agent.Retention;
@@ -16,7 +17,7 @@ public sealed class PrunerTests
     [Fact]
     public async Task DeletesManifestBeforePayloadAndNeverMoreThanTheFractionPerRun()
     {
-        var time = new FakeTime(Start);
+        var time = new FakeTimeProvider(Start);
         var store = new InMemoryStore(time);
         var ids = await AddBackupsAsync(store, time, count: 10, every: TimeSpan.FromHours(1));
         var options = Options(keepLast: 2, maxDeleteFraction: 0.5);
@@ -41,10 +42,10 @@ public sealed class PrunerTests
     [Fact]
     public async Task ObjectsUnderObjectLockAreSkippedAndADryRunDeletesNothing()
     {
-        var time = new FakeTime(Start);
+        var time = new FakeTimeProvider(Start);
         var store = new InMemoryStore(time);
         var ids = await AddBackupsAsync(store, time, count: 4, every: TimeSpan.FromDays(1));
-        store.RetainUntil[$"c/{ids[0]}/snapshot.db.zst"] = time.Now.AddDays(10);
+        store.RetainUntil[$"c/{ids[0]}/snapshot.db.zst"] = time.GetUtcNow().AddDays(10);
         var options = Options(keepLast: 1, maxDeleteFraction: 1);
 
         var dry = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: true, default);
@@ -61,13 +62,13 @@ public sealed class PrunerTests
     [Fact]
     public async Task OrphansAndStaleUploadsGoOnlyAfterTheGracePeriod()
     {
-        var time = new FakeTime(Start);
+        var time = new FakeTimeProvider(Start);
         var store = new InMemoryStore(time);
         await AddBackupsAsync(store, time, count: 1, every: TimeSpan.FromHours(1));
-        var orphanId = BackupLayout.NewId(time.Now, "n1", 99);
+        var orphanId = BackupLayout.NewId(time.GetUtcNow(), "n1", 99);
         await store.PutAsync($"c/{orphanId}/snapshot.db.zst", new byte[5], default); // upload whose manifest never came
         await store.PutAsync("c/notes.txt", new byte[1], default); // not ours: left alone
-        store.Pending.Add(new PendingUpload($"c/{orphanId}/snapshot.db", "u1", time.Now));
+        store.Pending.Add(new PendingUpload($"c/{orphanId}/snapshot.db", "u1", time.GetUtcNow()));
         var options = Options(keepLast: 5, maxDeleteFraction: 1);
 
         var early = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
@@ -75,7 +76,7 @@ public sealed class PrunerTests
         Assert.Empty(early.PendingUploads);
         Assert.Contains(early.Warnings, w => w.Contains("notes.txt", StringComparison.Ordinal));
 
-        time.Now += TimeSpan.FromHours(25);
+        time.Advance(TimeSpan.FromHours(25));
         var late = await new Pruner(store, options, time, NullLogger.Instance).PruneAsync(dryRun: false, default);
         Assert.Equal([$"c/{orphanId}/snapshot.db.zst"], late.Orphans);
         Assert.Equal([$"c/{orphanId}/snapshot.db"], late.PendingUploads);
@@ -90,7 +91,7 @@ public sealed class PrunerTests
     [Fact]
     public async Task AnUnreadableManifestIsKeptAndReported()
     {
-        var time = new FakeTime(Start);
+        var time = new FakeTimeProvider(Start);
         var store = new InMemoryStore(time);
         await AddBackupsAsync(store, time, count: 3, every: TimeSpan.FromHours(1));
         var broken = BackupLayout.NewId(Start.AddDays(-30), "n1", 1);
@@ -108,7 +109,7 @@ public sealed class PrunerTests
     [InlineData("other-cluster")] // a payload of another cluster
     public async Task AManifestNamingAnotherBackupsObjectIsDamagedAndItsTargetIsNeverDeleted(string target)
     {
-        var time = new FakeTime(Start);
+        var time = new FakeTimeProvider(Start);
         var store = new InMemoryStore(time);
         var ids = await AddBackupsAsync(store, time, count: 4, every: TimeSpan.FromHours(1));
         await store.PutAsync("d/x/snapshot.db.zst", new byte[10], default);
@@ -150,12 +151,19 @@ public sealed class PrunerTests
         Retention = new RetentionOptions { KeepLast = keepLast, Daily = 0, Weekly = 0, Monthly = 0, MaxDeleteFraction = maxDeleteFraction },
     };
 
-    private static async Task<List<string>> AddBackupsAsync(InMemoryStore store, FakeTime time, int count, TimeSpan every)
+    private static async Task<List<string>> AddBackupsAsync(InMemoryStore store, FakeTimeProvider time, int count, TimeSpan every)
     {
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            var id = BackupLayout.NewId(time.Now, "n1", 100 + i);
+            // FakeTimeProvider only moves forward: step before every backup but the first, so the clock ends at the
+            // newest backup's time.
+            if (i > 0)
+            {
+                time.Advance(every);
+            }
+
+            var id = BackupLayout.NewId(time.GetUtcNow(), "n1", 100 + i);
             var payload = $"c/{id}/snapshot.db.zst";
             await store.PutAsync(payload, new byte[10], default);
             var manifest = new BackupManifest
@@ -173,17 +181,15 @@ public sealed class PrunerTests
                 Raw = new ContentInfo(Sha, 1),
                 Stored = new StoredInfo(payload, Sha, 10),
                 Codecs = new CodecInfo("zstd", 1, null, null),
-                CreatedAt = time.Now,
+                CreatedAt = time.GetUtcNow(),
                 DurationSeconds = 1,
                 AgentVersion = "test",
                 Node = "n1",
             };
             await store.PutAsync(BackupLayout.ManifestKey("c", id), manifest.ToJson(), default);
             ids.Add(id);
-            time.Now += every;
         }
 
-        time.Now -= every;
         return ids;
     }
 }

@@ -80,11 +80,3 @@ internal sealed class InMemoryStore(TimeProvider time) : IObjectStore
     {
     }
 }
-
-/// <summary>A clock the test moves.</summary>
-internal sealed class FakeTime(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}
