@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging;
 // Logs go to stderr so stdout stays clean for -w json (ConsoleLogging). `run` builds its own host with the same
 // logging; this factory serves the one-shot verbs (and `run --once`).
 var daemon = args.Length > 0 && args[0] == "run";
-using var loggers = LoggerFactory.Create(logging => logging.AddAgentConsole(ConsoleLogging.Level(daemon, Environment.GetEnvironmentVariable), Environment.GetEnvironmentVariable));
+var level = ConsoleLogging.Level(daemon, Environment.GetEnvironmentVariable);
+using var loggers = new DeferredLoggerFactory(level, () => LoggerFactory.Create(logging => logging.AddAgentConsole(level, Environment.GetEnvironmentVariable)));
 
 var context = new CliContext
 {
