@@ -16,22 +16,20 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
     /// <summary>The revision bump for Kubernetes (etcd's docs): far above anything a watcher can have seen.</summary>
     public const long KubernetesBump = 1_000_000_000;
 
-    public delegate Task<FetchedSnapshot> FetchBackup(string id, string workDir, CancellationToken cancellationToken);
-
     public static string NewId(DateTimeOffset now) =>
         now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
 
-    public async Task<RestorePlan> PlanAsync(RestoreRequest request, FetchBackup fetchBackup, CancellationToken cancellationToken)
+    public async Task<RestorePlan> PlanAsync(RestoreRequest request, BackupSource backups, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(fetchBackup);
+        ArgumentNullException.ThrowIfNull(backups);
         var id = NewId(time.GetUtcNow());
         var topology = DetectTopology(request, id);
         var member = topology.Member;
         var warnings = new List<string>();
 
         var store = new JournalStore(request.StateDir);
-        var snapshot = await GetSnapshotAsync(request, store.WorkDir(id), fetchBackup, cancellationToken).ConfigureAwait(false);
+        var snapshot = await GetSnapshotAsync(request, store.WorkDir(id), backups, cancellationToken).ConfigureAwait(false);
         try
         {
             var tool = await RestoreTool.FindAsync(request.RestoreBinary, environment("PATH"), snapshot.EtcdVersion, cancellationToken).ConfigureAwait(false);
@@ -199,7 +197,7 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
         }
     }
 
-    private static async Task<FetchedSnapshot> GetSnapshotAsync(RestoreRequest request, string workDir, FetchBackup fetchBackup, CancellationToken cancellationToken)
+    private static async Task<FetchedSnapshot> GetSnapshotAsync(RestoreRequest request, string workDir, BackupSource backups, CancellationToken cancellationToken)
     {
         FetchedSnapshot snapshot;
         if (File.Exists(request.Snapshot) || request.Snapshot.Contains('/', StringComparison.Ordinal))
@@ -221,7 +219,7 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
         }
         else
         {
-            snapshot = await fetchBackup(request.Snapshot, workDir, cancellationToken).ConfigureAwait(false);
+            snapshot = await backups.FetchAsync(request.Snapshot, workDir, cancellationToken).ConfigureAwait(false);
         }
 
         if (request.SnapshotSha256 is { } expected && !string.Equals(expected, snapshot.Sha256, StringComparison.OrdinalIgnoreCase))

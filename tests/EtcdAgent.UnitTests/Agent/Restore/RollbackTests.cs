@@ -68,17 +68,7 @@ public sealed class RollbackTests : IDisposable
     /// <summary>A restore journaled up to and including Install: old data aside, restored data in place.</summary>
     private (RestoreJournal Journal, JournalStore Store, DataDirs Dirs, MemberConfig Member) Installed(bool hadOldMember = true)
     {
-        var member = new MemberConfig
-        {
-            Name = "m1",
-            DataDir = Path.Combine(_root, "data"),
-            WalDir = Path.Combine(_root, "wal"),
-            PeerUrls = [new Uri("http://127.0.0.1:1")],
-            ListenPeerUrls = [new Uri("http://127.0.0.1:1")],
-            ListenClientUrls = [new Uri("http://127.0.0.1:1")],
-            ClientUrls = [new Uri("http://127.0.0.1:1")],
-            Source = "test",
-        };
+        var member = JournalSamples.Member(_root) with { WalDir = Path.Combine(_root, "wal") };
         if (hadOldMember)
         {
             Write(Path.Combine(member.DataDir, "member", "snap", "db"), "old-db");
@@ -93,25 +83,7 @@ public sealed class RollbackTests : IDisposable
         Write(Path.Combine(dirs.StagedWal!, "0.wal"), "new-wal");
         dirs.MoveAside();
         dirs.Install();
-        var journal = new RestoreJournal
-        {
-            Id = "r1",
-            StartedAt = DateTimeOffset.UnixEpoch,
-            State = JournalState.InProgress,
-            Token = "t",
-            InitialCluster = "m1=http://127.0.0.1:1",
-            SnapshotPath = "/nonexistent",
-            SnapshotSha256 = "00",
-            SnapshotRevision = 1,
-            Bump = 0,
-            RestoreBinary = "/bin/false",
-            RestoreBinaryKind = "etcdctl",
-            Topology = new TopologySpec("explicit", null, null, null, null),
-            Member = member,
-            ForceStart = false,
-            HadOldMember = hadOldMember,
-            Steps = RestoreSteps.For(apiServer: false, s => s),
-        };
+        var journal = JournalSamples.Journal(_root, new TopologySpec("explicit", null, null, null, null)) with { Member = member, HadOldMember = hadOldMember };
         foreach (var step in journal.Steps.TakeWhile(s => s.Name != RestoreSteps.StartGate))
         {
             step.Status = StepStatus.Done;

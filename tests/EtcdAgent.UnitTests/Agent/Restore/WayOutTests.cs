@@ -119,35 +119,9 @@ public sealed class WayOutTests : IDisposable
         Assert.Contains($"move its directory out of {store.Root}", error.Message, StringComparison.Ordinal);
     }
 
-    private MemberConfig Member() => new()
-    {
-        Name = "m1",
-        DataDir = Path.Combine(_root, "data"),
-        PeerUrls = [new Uri("http://127.0.0.1:1")],
-        ListenPeerUrls = [new Uri("http://127.0.0.1:1")],
-        ListenClientUrls = [new Uri("http://127.0.0.1:1")],
-        ClientUrls = [new Uri("http://127.0.0.1:1")],
-        Source = "test",
-    };
+    private MemberConfig Member() => JournalSamples.Member(_root);
 
-    private RestoreJournal Journal(TopologySpec topology) => new()
-    {
-        Id = "r1",
-        StartedAt = DateTimeOffset.UnixEpoch,
-        State = JournalState.InProgress,
-        Token = "t",
-        InitialCluster = "m1=http://127.0.0.1:1",
-        SnapshotPath = "/nonexistent",
-        SnapshotSha256 = "00",
-        SnapshotRevision = 1,
-        Bump = 0,
-        RestoreBinary = "/bin/false",
-        RestoreBinaryKind = "etcdctl",
-        Topology = topology,
-        Member = Member(),
-        ForceStart = false,
-        Steps = RestoreSteps.For(apiServer: false, s => s),
-    };
+    private RestoreJournal Journal(TopologySpec topology) => JournalSamples.Journal(_root, topology);
 
     /// <summary>A topology whose stop command fails like a stale `kill PID`.</summary>
     private sealed class StopTopology(MemberConfig member, bool fails) : IRestoreTopology

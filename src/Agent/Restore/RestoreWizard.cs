@@ -2,11 +2,10 @@ using System.Globalization;
 using EtcdAgent.Configuration;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
-using EtcdAgent.Restore;
 using EtcdAgent.Storage;
 using Spectre.Console;
 
-namespace EtcdAgent.Commands;
+namespace EtcdAgent.Restore;
 
 /// <summary>
 /// The questions `etcd-agent restore` asks on a terminal: which backup (newest first) or which file, and — after
@@ -17,18 +16,18 @@ internal static class RestoreWizard
     private const string LocalFile = "A local snapshot file...";
 
     /// <summary>A backup id from the store, or a file path the operator types.</summary>
-    public static async Task<string> ChooseSnapshotAsync(IAnsiConsole console, Func<AgentOptions?> options, CliContext context, CancellationToken cancellationToken)
+    public static async Task<string> ChooseSnapshotAsync(IAnsiConsole console, RestoreSession session, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(console);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(session);
         console.Write(new Rule("[bold]etcd-agent restore[/]").LeftJustified());
         IReadOnlyList<BackupManifest> backups = [];
         string? storeProblem = null;
         try
         {
-            if (options() is { } loaded)
+            if (session.Options.OrNull is { } loaded)
             {
-                using var store = StoreFactory.Create(loaded.Store, context.Loggers, context.Time);
+                using var store = StoreFactory.Create(loaded.Store, session.Loggers, session.Time);
                 backups = (await BackupCatalog.LoadAsync(store, loaded.Cluster, cancellationToken).ConfigureAwait(false)).Backups;
             }
             else
@@ -46,7 +45,7 @@ internal static class RestoreWizard
             console.MarkupLineInterpolated($"[yellow]Store not available:[/] {storeProblem}");
         }
 
-        var now = context.Time.GetUtcNow();
+        var now = session.Time.GetUtcNow();
         var labels = backups.ToDictionary(b => Label(b, now), b => b.Id);
         var prompt = new SelectionPrompt<string>()
             .Title("Which backup should this member be restored from? [grey](newest first)[/]")

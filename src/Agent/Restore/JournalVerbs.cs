@@ -1,22 +1,28 @@
 using EtcdAgent.Configuration;
-using EtcdAgent.Restore;
 using Spectre.Console;
 
-namespace EtcdAgent.Commands;
+namespace EtcdAgent.Restore;
 
 /// <summary>
 /// What `restore` does with a journal it already wrote: --resume finishes it, --rollback undoes it, --abandon ends
 /// it. Together they leave no journal state without a command out of it: an unfinished restore resumes, rolls back
 /// or is abandoned; a half-done rollback is run again or abandoned; an abandoned one blocks nothing.
 /// </summary>
-internal static class RestoreJournalVerbs
+internal sealed class JournalVerbs(RestoreSession session, JournalStore store, RestorePlanner planner)
 {
-    public static async Task<int> ReplayAsync(bool resume, RestoreConfig config, CliContext context, JournalStore store, RestorePlanner planner,
-        RestoreTimeouts timeouts, ReplayOverrides overrides, CancellationToken cancellationToken)
+    /// <summary>Runs (or rolls back) a journal: the topology it recorded, clients for its member.</summary>
+    public RestoreRunner RunnerFor(RestoreJournal journal)
     {
-        var output = context.Out;
+        ArgumentNullException.ThrowIfNull(journal);
+        return new RestoreRunner(store, planner.TopologyFor(journal), MemberClients.For(journal.Member, session), session.Out, session.Time, session.Timeouts);
+    }
+
+    public async Task<RestoreOutcome> ReplayAsync(bool resume, ReplayOverrides overrides, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var output = session.Out;
         using var held = store.Lock();
-        var journal = resume ? ToResume(store) : ToRollBack(store);
+        var journal = resume ? ToResume() : ToRollBack();
         var notes = overrides.ApplyTo(journal);
         foreach (var note in notes)
         {
@@ -29,12 +35,12 @@ internal static class RestoreJournalVerbs
             store.Save(journal);
         }
 
-        var runner = new RestoreRunner(store, planner.TopologyFor(journal), config.ClientsFor(journal.Member), output, context.Time, timeouts);
+        var runner = RunnerFor(journal);
         if (resume)
         {
             output.WriteLine($"Resuming restore {journal.Id} (started {journal.StartedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)");
             await runner.RunAsync(journal, cancellationToken).ConfigureAwait(false);
-            RestoreCommand.Summary(output, journal);
+            SummaryText.Write(output, journal);
         }
         else
         {
@@ -45,7 +51,7 @@ internal static class RestoreJournalVerbs
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                context.Error.WriteLine(
+                session.Error.WriteLine(
                     $"The rollback of restore {journal.Id} stopped; its journal keeps what was undone. Fix the cause below and run `etcd-agent restore --rollback` again " +
                     "(flags such as --stop-command given then win over the journal), or, if you repaired the member by hand, `etcd-agent restore --abandon`.");
                 throw;
@@ -54,13 +60,14 @@ internal static class RestoreJournalVerbs
             output.WriteLine($"Rolled back: the old member and manifests are where they were before restore {journal.Id}.");
         }
 
-        return ExitCodes.Success;
+        return RestoreOutcome.Done;
     }
 
     /// <summary>Warns what stays where, then ends the journal when confirmed by --yes or on the terminal (never silently).</summary>
-    public static async Task<int> AbandonAsync(CliContext context, JournalStore store, bool yes, IAnsiConsole? terminal, CancellationToken cancellationToken)
+    public async Task<RestoreOutcome> AbandonAsync(bool yes, CancellationToken cancellationToken)
     {
-        var output = context.Out;
+        var output = session.Out;
+        var terminal = session.Terminal;
         using var held = store.Lock();
         var journal = store.Unfinished() ?? throw new ConfigurationException(store.All() is [var newest, ..]
             ? $"restore {newest.Id} is {newest.State}, so there is nothing to abandon{(newest.State == JournalState.Completed ? " (`etcd-agent restore --rollback` undoes it)" : string.Empty)}"
@@ -76,7 +83,7 @@ internal static class RestoreJournalVerbs
 
         if (yes)
         {
-            return Abandon(context, store, journal);
+            return Abandon(journal);
         }
 
         if (terminal is null)
@@ -87,24 +94,24 @@ internal static class RestoreJournalVerbs
         if (!terminal.Prompt(new ConfirmationPrompt($"Abandon restore {journal.Id}, leaving everything as listed?") { DefaultValue = false }))
         {
             output.WriteLine("Cancelled: the journal is unchanged.");
-            return ExitCodes.Failure;
+            return RestoreOutcome.Cancelled;
         }
 
-        return Abandon(context, store, journal);
+        return Abandon(journal);
     }
 
-    private static int Abandon(CliContext context, JournalStore store, RestoreJournal journal)
+    private RestoreOutcome Abandon(RestoreJournal journal)
     {
-        JournalAbandon.Mark(journal, store, context.Time);
+        JournalAbandon.Mark(journal, store, session.Time);
         var dirs = new DataDirs(journal.Member, journal.Id);
-        context.Out.WriteLine($"Restore {journal.Id} abandoned. A fresh `etcd-agent restore` works from here.");
+        session.Out.WriteLine($"Restore {journal.Id} abandoned. A fresh `etcd-agent restore` works from here.");
         var fetched = File.Exists(journal.SnapshotPath) && journal.SnapshotPath.StartsWith(store.Root + "/", StringComparison.Ordinal) ? " " + journal.SnapshotPath : string.Empty;
-        context.Out.WriteLine(
+        session.Out.WriteLine(
             $"  Once the member is confirmed good and the old data is no longer wanted, free the space: rm -rf {dirs.Work}{(dirs.WalWork is { } w ? " " + w : string.Empty)}{fetched}");
-        return ExitCodes.Success;
+        return RestoreOutcome.Done;
     }
 
-    private static RestoreJournal ToResume(JournalStore store)
+    private RestoreJournal ToResume()
     {
         var journal = store.Unfinished() ?? throw new ConfigurationException($"no unfinished restore in {store.Root}: nothing to resume");
         return journal.State == JournalState.RollingBack
@@ -118,7 +125,7 @@ internal static class RestoreJournalVerbs
     /// The newest restore not rolled back yet. An abandoned one stops the search: what is where no longer follows
     /// from its journal, so neither it nor anything older can be undone by replaying journals.
     /// </summary>
-    private static RestoreJournal ToRollBack(JournalStore store)
+    private RestoreJournal ToRollBack()
     {
         var journal = store.All().FirstOrDefault(j => j.State != JournalState.RolledBack)
                       ?? throw new ConfigurationException($"no restore to roll back in {store.Root}");

@@ -1,0 +1,64 @@
+using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Configuration;
+using EtcdAgent.Manifests;
+using EtcdAgent.Output;
+using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
+using EtcdAgent.Verification;
+using Spectre.Console;
+
+namespace EtcdAgent.Restore;
+
+/// <summary>
+/// Where the planner gets a backup named by id (or latest): found in the configured store's catalog and fetched
+/// through <see cref="BackupFetcher"/> (stored sha256, decrypt, decompress, raw sha256, trailer, structure) into the
+/// restore's work dir, as every other reader of backups does (docs/architecture.md invariant 4).
+/// </summary>
+internal sealed class BackupSource(RestoreSession session, IAnsiConsole? progressConsole)
+{
+    public async Task<FetchedSnapshot> FetchAsync(string id, string workDir, CancellationToken cancellationToken)
+    {
+        var options = session.Options.Value;
+        using var store = StoreFactory.Create(options.Store, session.Loggers, session.Time);
+        var manifest = await BackupCatalog.FindAsync(store, options.Cluster, id, cancellationToken).ConfigureAwait(false);
+        var keyring = KeyringService.Load(options.Backup, session.KeyFiles).Keyring;
+        Directory.CreateDirectory(workDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Path.Combine(workDir, "snapshot.db");
+        try
+        {
+            var free = new DriveInfo(workDir).AvailableFreeSpace;
+            if (free < manifest.Raw.Size)
+            {
+                throw new ConfigurationException($"{workDir} has {ByteSize.Format(free)} free, the snapshot needs {ByteSize.Format(manifest.Raw.Size)}: free space or pass --state-dir");
+            }
+
+            session.Out.WriteLine($"Fetching backup {manifest.Id} ({ByteSize.Format(manifest.Stored.Size)} stored) and verifying it...");
+
+            // Not fsynced: a scratch copy used minutes later; etcd's restore binary checks its sha256 trailer again,
+            // so a copy damaged by a crash in between is refused, never restored.
+            Task<VerificationReport> Fetch(IProgress<long>? progress) =>
+                BackupFetcher.FetchAsync(store, manifest, keyring, path, overwrite: true, options.Backup.MaxSnapshotSize, progress, cancellationToken, durable: false);
+
+            // A progress bar on a terminal: download, decryption and decompression are one stream.
+            var report = progressConsole is null
+                ? await Fetch(null).ConfigureAwait(false)
+                : await progressConsole.Progress().StartAsync(async progressContext =>
+                {
+                    var bar = progressContext.AddTask("download, decode, verify", maxValue: manifest.Stored.Size);
+                    return await Fetch(new Progress<long>(done => bar.Value = done)).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+
+            return new FetchedSnapshot(path, report.Sha256!, manifest.Raw.Size, report.Status!.Revision, report.Status.LiveKeys,
+                manifest.EtcdVersion, manifest.Id, manifest.CreatedAt, manifest.Members, InWorkDir: true);
+        }
+        catch
+        {
+            if (Directory.Exists(workDir) && !Directory.EnumerateFileSystemEntries(workDir).Any())
+            {
+                Directory.Delete(workDir);
+            }
+
+            throw;
+        }
+    }
+}
