@@ -1,11 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
+using EtcdAgent.Composition;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
+
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EtcdAgent.Commands;
 
@@ -18,7 +21,7 @@ internal static class BackupCreateCommand
     public static Command Create(CliContext context, ConnectionFlags connection, AgentFlags flags, Option<string> writeOut)
     {
         var command = new Command("create", "Snapshot the local etcd member, verify, compress/encrypt and store it (manifest last)");
-        command.SetAction((parse, ct) => RunAsync(parse, context, connection, flags, async (options, store, client, settings) =>
+        command.SetAction((parse, ct) => RunAsync(parse, context, connection, flags, async (services, store, client, settings) =>
         {
             if (settings.Endpoints.Count != 1)
             {
@@ -27,7 +30,7 @@ internal static class BackupCreateCommand
                     $"({string.Join(",", settings.Endpoints.Select(e => e.Display()))}); configure etcd.endpoints (or --endpoints) with the local member only");
             }
 
-            var pipeline = new BackupPipeline(options, store, context.Time, context.Loggers.CreateLogger("EtcdAgent.Backup"));
+            var pipeline = services.GetRequiredService<BackupPipeline>();
             var manifest = await pipeline.CreateAsync(client, settings.Endpoints[0], ct).ConfigureAwait(false);
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
@@ -52,16 +55,18 @@ internal static class BackupCreateCommand
         (manifest.Codecs.Encryption is null ? string.Empty : $" + {manifest.Codecs.Encryption} (key {manifest.Codecs.KeyId})");
 
     private static async Task<int> RunAsync(ParseResult parse, CliContext context, ConnectionFlags connection, AgentFlags flags,
-        Func<AgentOptions, IObjectStore, Protocol.Etcd.EtcdClient, EtcdConnectionSettings, Task<int>> body)
+        Func<IServiceProvider, IObjectStore, Protocol.Etcd.EtcdClient, EtcdConnectionSettings, Task<int>> body)
     {
         EtcdConnectionSettings? settings = null;
         try
         {
             var options = flags.Load(parse, context);
             settings = connection.Resolve(parse, context, options.Etcd);
-            using var store = StoreFactory.Create(options.Store, context.Loggers, context.Time);
-            using var client = EtcdClientFactory.Create(settings, context.Time, context.Loggers);
-            return await body(options, store, client, settings).ConfigureAwait(false);
+            var services = AgentServices.ForCli(options, settings, context.Loggers, context.Time);
+            await using (services.ConfigureAwait(false))
+            {
+                return await body(services, services.GetRequiredService<IObjectStore>(), services.GetRequiredService<Protocol.Etcd.EtcdClient>(), settings).ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // Top of a verb: every failure becomes a message and an exit code.
         catch (Exception ex)

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using EtcdAgent.Configuration;
 using EtcdAgent.Output;
 using EtcdAgent.Retention;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EtcdAgent.Commands;
 
@@ -11,9 +13,9 @@ internal static class BackupPruneCommand
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be deleted; delete nothing" };
         var command = new Command("prune", "Delete backups the retention policy no longer keeps, orphans and stale uploads") { dryRun };
-        command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
+        command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (AgentOptions options, IServiceProvider services) =>
         {
-            var pruner = new Pruner(store, options, context.Time, context.Loggers.CreateLogger("EtcdAgent.Retention"));
+            var pruner = services.GetRequiredService<Pruner>();
             var report = await pruner.PruneAsync(parse.GetValue(dryRun), ct).ConfigureAwait(false);
             var kept = report.Decisions.Where(d => d.Keep).Select(d => $"{d.Backup.Id} ({string.Join(", ", d.KeptBecause)})").ToList();
             if (parse.GetValue(writeOut) == OutputFormat.Json)

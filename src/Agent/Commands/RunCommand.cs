@@ -77,8 +77,7 @@ internal static class RunCommand
     /// <summary>One tick now (with prune), for cron or by hand: 0 when served, 1 when it failed.</summary>
     private static async Task<int> OnceAsync(AgentOptions options, EtcdConnectionSettings settings, KeyringService keys, CliContext context, CancellationToken ct)
     {
-        var services = new ServiceCollection().AddCliLogging(context.Loggers).AddEtcdAgent(options, settings, context.Time).AddSingleton(keys);
-        var provider = services.BuildServiceProvider();
+        var provider = new ServiceCollection().AddCliLogging(context.Loggers).AddEtcdAgent(options, settings, context.Time).AddSingleton(keys).BuildServiceProvider();
         await using (provider.ConfigureAwait(false))
         {
             new SpoolReview(options.Backup.SpoolDir, context.Loggers.CreateLogger("EtcdAgent.Spool")).Run();

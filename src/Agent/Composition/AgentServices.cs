@@ -5,6 +5,7 @@ using EtcdAgent.Etcd;
 using EtcdAgent.Hosting;
 using EtcdAgent.Retention;
 using EtcdAgent.Scheduling;
+using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,13 +21,21 @@ namespace EtcdAgent.Composition;
 /// </summary>
 internal static class AgentServices
 {
-    public static IServiceCollection AddEtcdAgent(this IServiceCollection services, AgentOptions options, EtcdConnectionSettings connection, TimeProvider time)
+    /// <summary>
+    /// Registers the pipeline's services. <paramref name="connection"/> is null for verbs that only use the store;
+    /// then nothing that needs etcd can be resolved.
+    /// </summary>
+    public static IServiceCollection AddEtcdAgent(this IServiceCollection services, AgentOptions options, EtcdConnectionSettings? connection, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
-        services.AddSingleton(connection);
         services.AddSingleton(time);
-        services.AddSingleton(sp => EtcdClientFactory.Create(connection, time, sp.GetRequiredService<ILoggerFactory>()));
+        if (connection is not null)
+        {
+            services.AddSingleton(connection);
+            services.AddSingleton(sp => EtcdClientFactory.Create(connection, time, sp.GetRequiredService<ILoggerFactory>()));
+        }
+
         services.AddSingleton(sp => StoreFactory.Create(options.Store, sp.GetRequiredService<ILoggerFactory>(), time));
         services.AddSingleton(_ => KeyringService.Load(options.Backup));
         services.AddSingleton(sp => new Lazy<KeyringService>(sp.GetRequiredService<KeyringService>));
@@ -37,11 +46,17 @@ internal static class AgentServices
             services.AddSingleton(sp => new FailureWebhook(url, options.Cluster, options.Node, time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("EtcdAgent.Webhook")));
         }
 
+        // `backup create`'s pipeline (the daemon's tick builds its own, with progress and the keys loaded at start).
+        services.AddTransient(sp => new BackupPipeline(options, sp.GetRequiredService<IObjectStore>(), time, sp.GetRequiredService<ILoggerFactory>().CreateLogger("EtcdAgent.Backup")));
         services.AddSingleton<PruneTick>();
         services.AddSingleton<BackupTick>();
         services.AddSingleton<DrillTick>();
         return services;
     }
+
+    /// <summary>A verb's lean container: the one registration, no host, logging through the CLI's factory.</summary>
+    public static ServiceProvider ForCli(AgentOptions options, EtcdConnectionSettings? connection, ILoggerFactory loggers, TimeProvider time) =>
+        new ServiceCollection().AddCliLogging(loggers).AddEtcdAgent(options, connection, time).BuildServiceProvider();
 
     /// <summary>The CLI's container logs through the CLI's logger factory (stderr); the host brings its own.</summary>
     public static IServiceCollection AddCliLogging(this IServiceCollection services, ILoggerFactory loggers)
