@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
+using EtcdAgent.Failures;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;
