@@ -4,7 +4,7 @@ CONFIG ?= Release
 RESULTS := artifacts/test-results
 TEST_FLAGS := -c $(CONFIG) --no-build --logger "trx" --logger "console;verbosity=minimal"
 
-.PHONY: help deps build test test-unit test-integration verify bench fuzz publish deb deb-amd64 deb-arm64 demo clean
+.PHONY: help deps build test test-unit test-integration verify folder-deps bench fuzz publish deb deb-amd64 deb-arm64 demo clean
 
 help:
 	@echo "make demo              throwaway local etcd + etcd-agent looking at it (installs etcd if missing)"
@@ -12,7 +12,7 @@ help:
 	@echo "make test-unit         unit tests only (no etcd needed)"
 	@echo "make test-integration  real-etcd integration and end-to-end tests"
 	@echo "make bench             benchmarks against etcdctl; results in docs/benchmarks.md"
-	@echo "make verify            formatting check"
+	@echo "make verify            formatting check; no two folders of src/Agent depend on each other both ways"
 	@echo "make fuzz              AFL++ over the hostile-input parsers (FUZZ_TARGETS, FUZZ_SECONDS=1800 each); docs/fuzzing.md"
 	@echo "make publish           self-contained single-file binary in artifacts/publish"
 	@echo "make deb               Debian packages (amd64, arm64) in artifacts/deb; DEB_ARCHES=amd64 for one"
@@ -26,7 +26,7 @@ build:
 # The published (trimmed, single-file) binary is what ships; PublishedBinaryTests run it against real etcd.
 # The amd64 .deb is built first as well: tests/EtcdAgent.IntegrationTests/Packaging lint it, install it (dpkg -i,
 # as root) and purge it again.
-test: deps build publish deb-amd64
+test: folder-deps deps build publish deb-amd64
 	@rm -rf $(RESULTS)
 	@status=0; \
 	$(DOTNET) test tests/EtcdAgent.UnitTests $(TEST_FLAGS) --results-directory $(RESULTS) || status=1; \
@@ -40,8 +40,13 @@ test-unit: build
 test-integration: deps build publish deb-amd64
 	$(DOTNET) test tests/EtcdAgent.IntegrationTests $(TEST_FLAGS) --results-directory $(RESULTS)
 
-verify:
+verify: folder-deps
 	$(DOTNET) format EtcdAgent.sln --verify-no-changes
+
+# A folder that uses another which uses it back fails `make test` (docs/architecture.md, section 2); part of `test`
+# so that CI catches a new cycle, not only whoever remembers `verify`.
+folder-deps:
+	@python3 scripts/folder-deps.py
 
 bench: build publish
 	@scripts/install-deps.sh hyperfine time

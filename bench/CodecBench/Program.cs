@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Configuration;
 
 // Usage: CodecBench zstd|gzip|none LEVEL IN OUT      compress IN into OUT (plain FileStreams, no fsync), like the CLIs
 //        CodecBench aes MIB                          seal MIB MiB of memory through the envelope into Stream.Null

@@ -1,6 +1,7 @@
 using System.Text;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Configuration;
 using EtcdAgent.Manifests;
 
 namespace EtcdAgent.Fuzz;
@@ -33,7 +34,7 @@ internal static class Seeds
     {
         using var target = new MemoryStream();
         var encryptor = encrypted ? new EncryptingStream(target, Harnesses.Key, EnvelopeHeader.MinChunk) : null;
-        var compressor = Compression.Compress((Stream?)encryptor ?? target, kind, kind == CompressionKind.Gzip ? 1 : Compression.DefaultZstdLevel);
+        var compressor = Compression.Compress((Stream?)encryptor ?? target, kind, kind == CompressionKind.Gzip ? 1 : BackupOptions.DefaultZstdLevel);
         compressor.Write(plain);
         Compression.FinishAsync(compressor).GetAwaiter().GetResult();
         compressor.Dispose();

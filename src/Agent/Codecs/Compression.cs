@@ -1,20 +1,8 @@
 using System.IO.Compression;
 using EtcdAgent.Codecs.Zstd;
+using EtcdAgent.Configuration;
 
 namespace EtcdAgent.Codecs;
-
-/// <summary>How a stored snapshot is compressed.</summary>
-public enum CompressionKind
-{
-    /// <summary>Stored as is.</summary>
-    None,
-
-    /// <summary>gzip (RFC 1952), through System.IO.Compression.</summary>
-    Gzip,
-
-    /// <summary>zstd with content checksum, through the system's libzstd.</summary>
-    Zstd,
-}
 
 /// <summary>
 /// Compression as composable streams with bounded buffers; the kind of a stored object is told by its first bytes,
@@ -22,13 +10,6 @@ public enum CompressionKind
 /// </summary>
 internal static class Compression
 {
-    /// <summary>
-    /// Default zstd level. On Kubernetes-like data level 1 stores 2.6% more than level 3 (263.0 vs 256.3 MB for
-    /// 1.08 GB) for about half the CPU, and the pipeline shares two cores with etcd and the upload
-    /// (docs/benchmarks.md); higher levels stay available.
-    /// </summary>
-    public const int DefaultZstdLevel = 1;
-
     private static readonly byte[] ZstdMagic = [0x28, 0xB5, 0x2F, 0xFD];
     private static readonly byte[] GzipMagic = [0x1F, 0x8B];
 

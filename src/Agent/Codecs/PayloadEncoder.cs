@@ -1,4 +1,5 @@
 using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Configuration;
 
 namespace EtcdAgent.Codecs;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using EtcdAgent.Composition;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
+using EtcdAgent.Failures;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;

@@ -2,8 +2,10 @@ using System.CommandLine;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 
 namespace EtcdAgent.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EtcdAgent.Failures;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;

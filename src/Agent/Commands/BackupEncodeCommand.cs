@@ -1,8 +1,11 @@
 using System.CommandLine;
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Configuration;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 
 namespace EtcdAgent.Commands;
 
@@ -29,7 +32,7 @@ internal static class BackupEncodeCommand
         command.SetAction((parse, ct) => SnapshotFileCommand.RunAsync(context, parse.GetValue(input)!, async () =>
         {
             var kind = Enum.Parse<CompressionKind>(parse.GetValue(compression)!, ignoreCase: true);
-            var lvl = parse.GetValue(level) ?? (kind == CompressionKind.Gzip ? 1 : Compression.DefaultZstdLevel);
+            var lvl = parse.GetValue(level) ?? (kind == CompressionKind.Gzip ? 1 : BackupOptions.DefaultZstdLevel);
             var encryptionKey = parse.GetValue(key) is { } keyFile ? KeyringService.ReadKey(keyFile) : null;
             var outPath = Path.GetFullPath(parse.GetValue(output)!);
             var source = File.OpenRead(parse.GetValue(input)!);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EtcdAgent.Configuration;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Retention;
 using Microsoft.Extensions.DependencyInjection;

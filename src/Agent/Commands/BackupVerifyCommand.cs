@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using EtcdAgent.Failures;
 using EtcdAgent.Manifests;
 using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 
 namespace EtcdAgent.Commands;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 
 namespace EtcdAgent.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Serialization;
 using EtcdAgent.Doctor;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 
 namespace EtcdAgent.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EtcdAgent.Drill;
+using EtcdAgent.Failures;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
 

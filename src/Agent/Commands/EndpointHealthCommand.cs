@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using EtcdAgent.Etcd;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Protocol.Etcd;
 using Etcdserverpb;
@@ -75,7 +76,7 @@ internal static class EndpointHealthCommand
         catch (EtcdRpcException ex)
         {
             // Auth problems get the same actionable text as everywhere else; the rest reads like etcdctl.
-            var (code, message) = CommandFailure.Describe(ex, null);
+            var (code, message) = FailureMessages.Describe(ex, null);
             return new EndpointHealthJson(name, false, time.GetElapsedTime(start).TotalMilliseconds,
                 code == ExitCodes.AuthFailed ? message : $"failed to commit proposal: {ex.Detail}");
         }

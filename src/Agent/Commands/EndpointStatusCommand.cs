@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EtcdAgent.Etcd;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Protocol.Etcd;
 
@@ -28,7 +29,7 @@ internal static class EndpointStatusCommand
             catch (EtcdRpcException ex)
             {
                 failed++;
-                var (_, message) = CommandFailure.Describe(ex, null);
+                var (_, message) = FailureMessages.Describe(ex, null);
                 context.Error.WriteLine($"Error: cannot get the status of {endpoint.Display()}: {message}");
                 results.Add(new EndpointStatusJson(endpoint.Display(), null, null, null, 0, 0, null,
                     false, false, 0, 0, 0, 0, [], null, ex.Detail));

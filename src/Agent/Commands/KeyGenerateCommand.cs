@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
+using EtcdAgent.Failures;
 
 namespace EtcdAgent.Commands;
 

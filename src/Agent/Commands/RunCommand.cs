@@ -4,6 +4,7 @@ using EtcdAgent.Composition;
 using EtcdAgent.Configuration;
 using EtcdAgent.Diagnostics;
 using EtcdAgent.Etcd;
+using EtcdAgent.Failures;
 using EtcdAgent.Scheduling;
 using EtcdAgent.Scheduling.Jobs;
 using Microsoft.Extensions.DependencyInjection;

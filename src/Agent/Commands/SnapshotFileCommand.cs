@@ -1,5 +1,6 @@
 using System.Globalization;
 using EtcdAgent.Configuration;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Verification;
 

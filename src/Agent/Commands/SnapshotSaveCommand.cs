@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 
 namespace EtcdAgent.Commands;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 using EtcdAgent.Verification;
 

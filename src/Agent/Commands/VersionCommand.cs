@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using EtcdAgent.Failures;
 using EtcdAgent.Output;
 
 namespace EtcdAgent.Commands;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using EtcdAgent.Codecs;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -423,7 +422,7 @@ internal static partial class ConfigLoader
 
             try
             {
-                Scheduling.CronSchedule.Parse(text, zone);
+                CronSchedule.Parse(text, zone);
             }
             catch (FormatException ex)
             {

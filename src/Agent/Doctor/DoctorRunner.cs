@@ -1,4 +1,4 @@
-using EtcdAgent.Commands;
+using EtcdAgent.Failures;
 
 namespace EtcdAgent.Doctor;
 
@@ -40,7 +40,7 @@ internal static class DoctorRunner
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                result = CheckResult.Failed(CommandFailure.Describe(ex, context.Settings).Message,
+                result = CheckResult.Failed(FailureMessages.Describe(ex, context.Settings).Message,
                     "an unexpected error: fix what the message names and run doctor again");
             }
 

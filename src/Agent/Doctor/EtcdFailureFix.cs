@@ -1,20 +1,20 @@
-using EtcdAgent.Commands;
 using EtcdAgent.Configuration;
 using EtcdAgent.Etcd;
+using EtcdAgent.Failures;
 using EtcdAgent.Protocol.Etcd;
 using Grpc.Core;
 
 namespace EtcdAgent.Doctor;
 
 /// <summary>
-/// An etcd failure as a doctor line: the message every verb prints (<see cref="CommandFailure"/>) and a fix phrased in
+/// An etcd failure as a doctor line: the message every verb prints (<see cref="FailureMessages"/>) and a fix phrased in
 /// the configuration's terms, told apart by cause: authentication, TLS, timeout, nothing listening.
 /// </summary>
 internal static class EtcdFailureFix
 {
     public static CheckResult Explain(Exception ex, EtcdConnectionSettings settings)
     {
-        var (code, message) = CommandFailure.Describe(ex, settings);
+        var (code, message) = FailureMessages.Describe(ex, settings);
         var endpoints = string.Join(",", settings.Endpoints.Select(e => e.Display()));
         var fix = ex switch
         {

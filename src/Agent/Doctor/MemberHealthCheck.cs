@@ -1,5 +1,4 @@
 using System.Globalization;
-using EtcdAgent.Commands;
 using EtcdAgent.Etcd;
 using EtcdAgent.Output;
 using Etcdserverpb;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using EtcdAgent.Codecs;
+using EtcdAgent.Configuration;
 
 namespace EtcdAgent.Manifests;
 

@@ -1,4 +1,4 @@
-using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 
 namespace EtcdAgent.Restore;
 

@@ -1,10 +1,10 @@
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
-using EtcdAgent.Commands;
 using EtcdAgent.Configuration;
 using EtcdAgent.Diagnostics;
 using EtcdAgent.Etcd;
 using EtcdAgent.Manifests;
+using EtcdAgent.Output;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Storage;
 using EtcdAgent.Verification;
@@ -227,7 +227,7 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
                 key is null ? null : "aes-256-gcm", key?.IdHex),
             CreatedAt = createdAt,
             DurationSeconds = Math.Round(duration.TotalSeconds, 3),
-            AgentVersion = VersionCommand.AgentVersion,
+            AgentVersion = BuildInfo.Version,
             Node = options.Node,
         };
     }

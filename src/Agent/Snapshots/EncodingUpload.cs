@@ -1,5 +1,6 @@
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
+using EtcdAgent.Configuration;
 using EtcdAgent.Diagnostics;
 using EtcdAgent.Storage;
 

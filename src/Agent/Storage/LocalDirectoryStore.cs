@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using EtcdAgent.Snapshots;
 
 namespace EtcdAgent.Storage;
 

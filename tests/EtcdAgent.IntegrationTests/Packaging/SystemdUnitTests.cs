@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using EtcdAgent.Commands;
+using EtcdAgent.Failures;
 using EtcdAgent.IntegrationTests.Fixtures;
 using Xunit;
 

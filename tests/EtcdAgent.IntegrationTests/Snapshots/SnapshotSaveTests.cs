@@ -1,7 +1,7 @@
 using System.Text.Json;
-using EtcdAgent.Etcd;
 using EtcdAgent.IntegrationTests.Fixtures;
 using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 using Xunit;
 
 namespace EtcdAgent.IntegrationTests.Snapshots;

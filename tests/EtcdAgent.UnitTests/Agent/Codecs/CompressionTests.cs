@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EtcdAgent.Codecs;
+using EtcdAgent.Configuration;
 using EtcdAgent.UnitTests.Agent.Verification;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using EtcdAgent.Codecs;
 using EtcdAgent.Codecs.Encryption;
-using EtcdAgent.Commands;
+using EtcdAgent.Configuration;
+using EtcdAgent.Failures;
 using EtcdAgent.UnitTests.Agent.Verification;
 using Xunit;
 

@@ -1,4 +1,4 @@
-using EtcdAgent.Commands;
+using EtcdAgent.Failures;
 using EtcdAgent.Protocol.Etcd;
 using Grpc.Core;
 using Xunit;
@@ -65,7 +65,7 @@ public sealed class CliAppTests
     [InlineData(StatusCode.Internal, "bad frame", ExitCodes.Failure)]
     public void FailuresMapToDocumentedExitCodes(StatusCode code, string detail, int expected)
     {
-        var (exit, message) = CommandFailure.Describe(new EtcdRpcException(code, detail), null);
+        var (exit, message) = FailureMessages.Describe(new EtcdRpcException(code, detail), null);
         Assert.Equal(expected, exit);
         Assert.Contains(detail, message, StringComparison.Ordinal);
     }
@@ -73,7 +73,7 @@ public sealed class CliAppTests
     [Fact]
     public void PermissionDeniedExplainsTheRootRole()
     {
-        var (_, message) = CommandFailure.Describe(new EtcdRpcException(StatusCode.Unknown, "auth: permission denied"), null);
+        var (_, message) = FailureMessages.Describe(new EtcdRpcException(StatusCode.Unknown, "auth: permission denied"), null);
         Assert.Contains("root role", message, StringComparison.Ordinal);
     }
 }

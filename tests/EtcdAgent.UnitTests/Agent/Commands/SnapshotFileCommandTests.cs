@@ -1,5 +1,5 @@
 using System.Text.Json;
-using EtcdAgent.Commands;
+using EtcdAgent.Failures;
 using EtcdAgent.UnitTests.Agent.Verification;
 using Xunit;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using EtcdAgent.Commands;
+using EtcdAgent.Failures;
 using EtcdAgent.UnitTests.Protocol.Etcd;
 using Etcdserverpb;
 using Google.Protobuf;

@@ -1,4 +1,3 @@
-using EtcdAgent.Codecs;
 using EtcdAgent.Configuration;
 using Xunit;
 

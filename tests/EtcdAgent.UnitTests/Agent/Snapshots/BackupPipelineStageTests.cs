@@ -1,5 +1,5 @@
-using EtcdAgent.Commands;
 using EtcdAgent.Diagnostics;
+using EtcdAgent.Failures;
 using EtcdAgent.Snapshots;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
@@ -31,7 +31,7 @@ public sealed class BackupPipelineStageTests
 
         Assert.NotNull(error);
         Assert.Equal(stage, FailureStages.Of(error).Label());
-        Assert.Equal(exitCode, CommandFailure.Describe(error, null).Code);
+        Assert.Equal(exitCode, FailureMessages.Describe(error, null).Code);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class BackupPipelineStageTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => pipeline.CreateAsync(rig.Client, rig.Endpoint, default));
 
         Assert.Equal(FailureStage.Encode, FailureStages.Of(error));
-        Assert.Equal(ExitCodes.Failure, CommandFailure.Describe(error, null).Code);
+        Assert.Equal(ExitCodes.Failure, FailureMessages.Describe(error, null).Code);
         Assert.Empty(rig.Store.Inner.Objects);
     }
 }

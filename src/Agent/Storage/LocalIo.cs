@@ -1,6 +1,9 @@
-namespace EtcdAgent.Snapshots;
+namespace EtcdAgent.Storage;
 
-/// <summary>Recognises local I/O failures worth their own message.</summary>
+/// <summary>
+/// Recognises local I/O failures worth their own message. Here because the local store, the spool and the CLI's
+/// failure messages all need it, and they all may use Storage.
+/// </summary>
 internal static class LocalIo
 {
     private const int Enospc = 28;

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 
-namespace EtcdAgent.Snapshots;
+namespace EtcdAgent.Storage;
 
 /// <summary>
 /// fsync of a directory, so a rename into it survives a power cut (etcd's fileutil does the same after

@@ -1,8 +1,8 @@
 using EtcdAgent.Diagnostics;
+using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
-using EtcdAgent.Snapshots;
 
-namespace EtcdAgent.Etcd;
+namespace EtcdAgent.Snapshots;
 
 /// <summary>
 /// The first stage of every backup: one member's snapshot stream into any <see cref="Stream"/> (a file, a pipe to

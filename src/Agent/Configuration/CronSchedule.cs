@@ -1,12 +1,13 @@
 using Quartz;
 
-namespace EtcdAgent.Scheduling;
+namespace EtcdAgent.Configuration;
 
 /// <summary>
 /// A cron schedule with a time zone, evaluated by Quartz's <see cref="CronExpression"/>. Accepts Quartz's own 6/7-field
 /// form ("0 0 */6 * * ?") and the common 5-field form ("0 */6 * * *"), which is translated: a seconds field of 0
 /// is added and one of day-of-month/day-of-week becomes '?', as Quartz requires. Both days given is refused with
-/// the Quartz spelling to use instead, since the two dialects mean different things by it.
+/// the Quartz spelling to use instead, since the two dialects mean different things by it. A parsed configuration
+/// value: the loader validates schedule.* with it and Scheduling runs it, so it lives here, below both.
 /// </summary>
 internal sealed class CronSchedule
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EtcdAgent.Commands;
+namespace EtcdAgent.Output;
 
 /// <summary>Member and cluster ids print in lower-case hex without padding, as etcd and etcdctl print them.</summary>
 internal static class Hex

@@ -1,4 +1,4 @@
-namespace EtcdAgent.Commands;
+namespace EtcdAgent.Failures;
 
 /// <summary>
 /// Process exit codes, documented in --help and README. Scripts and systemd rely on them: never renumber.

@@ -1,7 +1,7 @@
-using EtcdAgent.Scheduling;
+using EtcdAgent.Configuration;
 using Xunit;
 
-namespace EtcdAgent.UnitTests.Agent.Scheduling;
+namespace EtcdAgent.UnitTests.Agent.Configuration;
 
 public sealed class CronScheduleTests
 {

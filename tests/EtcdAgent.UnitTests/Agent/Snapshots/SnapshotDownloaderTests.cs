@@ -1,4 +1,3 @@
-using EtcdAgent.Etcd;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Snapshots;
 using EtcdAgent.UnitTests.Protocol.Etcd;
@@ -6,7 +5,7 @@ using Etcdserverpb;
 using Google.Protobuf;
 using Xunit;
 
-namespace EtcdAgent.UnitTests.Agent.Etcd;
+namespace EtcdAgent.UnitTests.Agent.Snapshots;
 
 public sealed class SnapshotDownloaderTests
 {

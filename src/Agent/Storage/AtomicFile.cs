@@ -1,13 +1,14 @@
 using EtcdAgent.Configuration;
 
-namespace EtcdAgent.Snapshots;
+namespace EtcdAgent.Storage;
 
 /// <summary>
 /// Writes a file so that it either appears whole or not at all: FILE.part 0600 (snapshots hold every Kubernetes
 /// Secret), fsync, rename over FILE, fsync the directory; the .part is deleted in finally on any failure (etcd's
 /// SaveWithVersion pattern, STYLE.md 5). The .part is held under an exclusive lock (.NET's FileShare.None is
 /// flock on Linux): a .part that a crashed run left behind is unlocked and simply reused, while one that a live
-/// writer holds is refused — so a crash never blocks the next scheduled run.
+/// writer holds is refused — so a crash never blocks the next scheduled run. In Storage because the local store
+/// writes its objects with it and the spool, restore journal and CLI output files use it too, all from above.
 /// </summary>
 internal static class AtomicFile
 {

@@ -1,8 +1,8 @@
 using EtcdAgent.Configuration;
-using EtcdAgent.Snapshots;
+using EtcdAgent.Storage;
 using Xunit;
 
-namespace EtcdAgent.UnitTests.Agent.Snapshots;
+namespace EtcdAgent.UnitTests.Agent.Storage;
 
 public sealed class AtomicFileTests : IDisposable
 {
