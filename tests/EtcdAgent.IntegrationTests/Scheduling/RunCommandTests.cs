@@ -64,12 +64,14 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
             ["run", "--config", WriteConfig($"pn{i}", node.ClientUrl, store, "*/4 * * * * ?", cluster: "pernode", mode: "perNode")])).ToList();
         try
         {
+            // Each agent serves a tick of its own (no lock to lose): wait for every one's "stored" line rather than
+            // a fixed time, which a loaded machine can stretch past the first tick.
             foreach (var agent in agents)
             {
                 await agent.WaitForOutputAsync("Scheduler running", TimeSpan.FromSeconds(60));
+                await agent.WaitForOutputAsync("stored\n", TimeSpan.FromSeconds(60)); // "Tick …: backup ID stored"
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(6));
             foreach (var agent in agents)
             {
                 Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
@@ -80,6 +82,7 @@ public sealed class RunCommandTests(ThreeMemberFixture fixture) : IClassFixture<
             agents.ForEach(a => a.Dispose());
         }
 
+        Assert.All(agents, a => Assert.DoesNotContain("lock held by", a.Output, StringComparison.Ordinal));
         var nodes = Directory.GetFiles(store, "manifest.json", SearchOption.AllDirectories)
             .Select(f => JsonDocument.Parse(File.ReadAllText(f)).RootElement.GetProperty("node").GetString())
             .ToList();
