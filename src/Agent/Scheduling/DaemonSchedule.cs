@@ -31,6 +31,7 @@ internal static class DaemonSchedule
         services.AddSingleton<JobGate>();
         services.AddSingleton<TickRetry>();
         services.AddSingleton<AfterJob>();
+        services.AddSingleton<DaemonJob.Shared>();
         services.AddTransient<BackupJob>();
         services.AddTransient<PruneJob>();
         services.AddTransient<DrillJob>();

@@ -1,7 +1,5 @@
 using System.Globalization;
-using EtcdAgent.Configuration;
 using EtcdAgent.Hosting;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
 
@@ -13,28 +11,24 @@ namespace EtcdAgent.Scheduling.Jobs;
 /// once. A failed tick is retried after <see cref="TickRetry"/>'s backoff, never past the next tick.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed partial class BackupJob(BackupTick tick, TickRetry retry, DaemonState state, AgentOptions options, DaemonNotifier notifier,
-    TimeProvider time, ILogger<BackupJob> logger, JobGate gate, Liveness liveness, AfterJob after, IHostApplicationLifetime lifetime)
-    : DaemonJob(gate, liveness, after, lifetime)
+internal sealed partial class BackupJob(BackupTick tick, TickRetry retry, DaemonState state, DaemonNotifier notifier,
+    TimeProvider time, ILogger<BackupJob> logger, DaemonJob.Shared shared)
+    : DaemonJob(shared)
 {
     /// <summary>Job data: the tick (ISO 8601) a catch-up or retry firing serves.</summary>
     public const string TickKey = "tick";
 
     protected override string Name => "backup";
 
+    protected override bool Jittered(IJobExecutionContext context) => !context.MergedJobDataMap.ContainsKey(TickKey);
+
     protected override async Task RunAsync(IJobExecutionContext context, Liveness.Running running, CancellationToken stop)
     {
         var data = context.MergedJobDataMap;
-        var scheduled = !data.ContainsKey(TickKey);
-        var fire = scheduled
-            ? context.ScheduledFireTimeUtc ?? context.FireTimeUtc
-            : DateTimeOffset.Parse(data.GetString(TickKey)!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-        if (scheduled)
-        {
-            await running.DelayAsync(Jitter.Next(options.Schedule.Jitter), stop).ConfigureAwait(false);
-        }
-
-        var ok = await tick.RunAsync(fire, pruneAfter: options.Schedule.Prune is null, running, notifier.LastResult, stop).ConfigureAwait(false);
+        var fire = data.ContainsKey(TickKey)
+            ? DateTimeOffset.Parse(data.GetString(TickKey)!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)
+            : context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        var ok = await tick.RunAsync(fire, pruneAfter: Options.Schedule.Prune is null, running, notifier.LastResult, stop).ConfigureAwait(false);
         state.Record(fire);
         if (ok)
         {

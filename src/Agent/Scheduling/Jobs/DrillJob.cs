@@ -1,6 +1,3 @@
-using EtcdAgent.Configuration;
-using EtcdAgent.Hosting;
-using Microsoft.Extensions.Hosting;
 using Quartz;
 
 namespace EtcdAgent.Scheduling.Jobs;
@@ -10,16 +7,12 @@ namespace EtcdAgent.Scheduling.Jobs;
 /// its own timeout bounds it, so the watchdog gives it that long before calling it stuck.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed class DrillJob(DrillTick drill, AgentOptions options, JobGate gate, Liveness liveness, AfterJob after, IHostApplicationLifetime lifetime)
-    : DaemonJob(gate, liveness, after, lifetime)
+internal sealed class DrillJob(DrillTick drill, DaemonJob.Shared shared) : DaemonJob(shared)
 {
     protected override string Name => "drill";
 
-    protected override TimeSpan QuietLimit => options.Drill.Timeout + TimeSpan.FromMinutes(1);
+    protected override TimeSpan QuietLimit => Options.Drill.Timeout + TimeSpan.FromMinutes(1);
 
-    protected override async Task RunAsync(IJobExecutionContext context, Liveness.Running running, CancellationToken stop)
-    {
-        await running.DelayAsync(Jitter.Next(options.Schedule.Jitter), stop).ConfigureAwait(false);
-        await drill.RunAsync(context.ScheduledFireTimeUtc ?? context.FireTimeUtc, stop).ConfigureAwait(false);
-    }
+    protected override Task RunAsync(IJobExecutionContext context, Hosting.Liveness.Running running, CancellationToken stop) =>
+        drill.RunAsync(context.ScheduledFireTimeUtc ?? context.FireTimeUtc, stop);
 }

@@ -1,5 +1,4 @@
 using EtcdAgent.Hosting;
-using Microsoft.Extensions.Hosting;
 using Quartz;
 
 namespace EtcdAgent.Scheduling.Jobs;
@@ -9,10 +8,11 @@ namespace EtcdAgent.Scheduling.Jobs;
 /// was stopped mid-upload), uploads them at once instead of waiting for the next tick.
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed class SpoolCatchUpJob(BackupTick tick, JobGate gate, Liveness liveness, AfterJob after, IHostApplicationLifetime lifetime)
-    : DaemonJob(gate, liveness, after, lifetime)
+internal sealed class SpoolCatchUpJob(BackupTick tick, DaemonJob.Shared shared) : DaemonJob(shared)
 {
     protected override string Name => "spool catch-up";
+
+    protected override bool Jittered(IJobExecutionContext context) => false;
 
     protected override Task RunAsync(IJobExecutionContext context, Liveness.Running running, CancellationToken stop) =>
         tick.UploadBacklogAsync(running, stop);
