@@ -128,15 +128,18 @@ internal sealed class DaemonMetrics
         ArgumentNullException.ThrowIfNull(report);
         lock (_gate)
         {
+            // A scrape runs beside this without the lock: the result (etcd_agent_last_drill_info, what alerts and
+            // dashboards key on) is set last, so a scrape that sees it also sees the timestamp, stages and duration.
             _lastDrillDuration.Set(report.DurationSeconds);
-            string[] info = [report.Mode, report.Result];
-            _lastDrillInfo.WithLabels(info).Set(1);
-            if (_drillInfo is { } previous && !previous.SequenceEqual(info, StringComparer.Ordinal))
+            if (report.Passed)
             {
-                _lastDrillInfo.RemoveLabelled(previous);
+                _lastDrillSuccess.Set(_time.GetUtcNow().ToUnixTimeSeconds());
+            }
+            else
+            {
+                _drillFailures.WithLabels(report.FailedStage ?? "other").Inc();
             }
 
-            _drillInfo = info;
             foreach (var labels in _lastDrillStageOk.GetAllLabelValues().ToList())
             {
                 if (!report.Stages.Any(s => s.Name == labels[0]))
@@ -150,14 +153,14 @@ internal sealed class DaemonMetrics
                 _lastDrillStageOk.WithLabels(stage.Name).Set(stage.Ok ? 1 : 0);
             }
 
-            if (report.Passed)
+            string[] info = [report.Mode, report.Result];
+            _lastDrillInfo.WithLabels(info).Set(1);
+            if (_drillInfo is { } previous && !previous.SequenceEqual(info, StringComparer.Ordinal))
             {
-                _lastDrillSuccess.Set(_time.GetUtcNow().ToUnixTimeSeconds());
+                _lastDrillInfo.RemoveLabelled(previous);
             }
-            else
-            {
-                _drillFailures.WithLabels(report.FailedStage ?? "other").Inc();
-            }
+
+            _drillInfo = info;
         }
     }
 
