@@ -156,6 +156,37 @@ public sealed class SpoolTests(SingleEtcdFixture fixture) : IClassFixture<Single
         Assert.Equal("pass", status.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task TheDaemonUploadsAVerifiedSpoolAtStartWithoutWaitingForATick()
+    {
+        // A verified snapshot and its draft, as a run whose upload failed leaves them (see the test above).
+        var made = WriteConfig(_dir.File("store-made"), _dir.File("spool-made"), name: "made.yaml");
+        var create = await AgentBinary.RunAsync("backup", "create", "--config", made, "-w", "json");
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        string id;
+        using (var manifest = JsonDocument.Parse(create.Stdout))
+        {
+            id = manifest.RootElement.GetProperty("id").GetString()!;
+        }
+
+        var spool = Directory.CreateDirectory(_dir.File("spool-catch-up")).FullName;
+        var download = await AgentBinary.RunAsync("backup", "download", id, Path.Combine(spool, id + ".db"), "--config", made);
+        Assert.True(download.ExitCode == 0, download.Stderr);
+        File.Copy(Path.Combine(_dir.File("store-made"), "spooltest", id, "manifest.json"), Path.Combine(spool, id + ".db.manifest.json"));
+
+        // The next backup tick is at 03:00: only the start-up catch-up job can store it now.
+        var store = _dir.File("store-catch-up");
+        using var agent = AgentProcess.Start(["run", "--config", WriteConfig(store, spool, name: "catch-up.yaml")]);
+        await agent.WaitForOutputAsync($"Spooled backup {id} is now stored", TimeSpan.FromSeconds(60));
+        Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.True(File.Exists(Path.Combine(store, "spooltest", id, "manifest.json")), agent.Output);
+        Assert.Empty(Directory.GetFiles(spool));
+        Assert.DoesNotContain("backup failed", agent.Output, StringComparison.Ordinal);
+        var verify = await AgentBinary.RunAsync("backup", "verify", id, "--config", _dir.File("catch-up.yaml"));
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+    }
+
     /// <summary>Over a megabyte of etcd data, so a snapshot cannot fit the 256 KiB spool.</summary>
     private async Task FillAsync()
     {
