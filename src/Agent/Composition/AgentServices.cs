@@ -29,6 +29,14 @@ internal static class AgentServices
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
+
+        // Each concern's validated options on its own, so a service takes what it reads and no more.
+        services.AddSingleton(options.Etcd);
+        services.AddSingleton(options.Store);
+        services.AddSingleton(options.Backup);
+        services.AddSingleton(options.Retention);
+        services.AddSingleton(options.Schedule);
+        services.AddSingleton(options.Drill);
         services.AddSingleton(time);
         if (connection is not null)
         {

@@ -247,6 +247,108 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.DoesNotContain("nested", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AKeySpelledWithOtherCaseIsRefusedNotSilentlyBound()
+    {
+        // Microsoft.Extensions.Configuration matches keys case-insensitively; the file's keys are case-sensitive, so
+        // "Cluster" must be reported (with the right spelling), not quietly taken as cluster.
+        var error = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "Cluster: prod\nretention:\n  KeepLast: 2\n"));
+
+        Assert.Contains("2 problems", error.Message, StringComparison.Ordinal);
+        Assert.Contains("config.yaml:5:1: Cluster is not a known setting (did you mean cluster?)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("retention.KeepLast is not a known setting (did you mean retention.keepLast?)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AValueOfTheWrongShapeIsNamedAtItsLine()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load(LocalStore + """
+            cluster: { name: prod }
+            etcd:
+              endpoints: { first: https://10.0.0.1:2379 }
+            schedule: hourly
+            backup:
+              encryption:
+                oldKeyFiles: [/etc/etcd-agent/old.key, [nested]]
+            """));
+
+        string[] expected =
+        [
+            "4 problems",
+            "config.yaml:5:10: cluster must be a single value",
+            "config.yaml:7:14: etcd.endpoints must be a list",
+            "config.yaml:8:11: schedule must be a mapping",
+            "config.yaml:11:44: backup.encryption.oldKeyFiles every item must be a single value",
+        ];
+        Assert.All(expected, line => Assert.Contains(line, error.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ListsAreReadFromSequencesAndFromCommaSeparatedValues()
+    {
+        var options = Load(LocalStore + """
+            etcd:
+              endpoints: https://10.0.0.1:2379, https://10.0.0.2:2379
+            backup:
+              encryption:
+                oldKeyFiles:
+                  - /etc/etcd-agent/old-1.key
+                  - /etc/etcd-agent/old-2.key
+            """);
+
+        Assert.Equal(["https://10.0.0.1:2379", "https://10.0.0.2:2379"], options.Etcd.Endpoints);
+        Assert.Equal(["/etc/etcd-agent/old-1.key", "/etc/etcd-agent/old-2.key"], options.Backup.OldKeyFiles);
+    }
+
+    [Fact]
+    public void AListFromTheEnvironmentReplacesTheFilesListWhole()
+    {
+        // Configuration providers merge lists index by index: a one-item variable over a three-item file list must
+        // not leave the file's second and third endpoints behind.
+        var env = new Dictionary<string, string?> { ["ETCD_AGENT_ETCD__ENDPOINTS"] = "https://10.0.0.9:2379" };
+        var options = Load(LocalStore + "etcd:\n  endpoints: [https://a:2379, https://b:2379, https://c:2379]\n", env);
+
+        Assert.Equal(["https://10.0.0.9:2379"], options.Etcd.Endpoints);
+    }
+
+    [Fact]
+    public void EveryConcernReadsItsEnvironmentVariablesAndIgnoresVariablesThatAreNoSettings()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["ETCD_AGENT_SCHEDULE__JITTER"] = "45s",
+            ["ETCD_AGENT_DRILL__SAMPLEKEYS"] = "7",
+            ["ETCD_AGENT_METRICS__ADDRESS"] = "off",
+            ["ETCD_AGENT_BACKUP__ENCRYPTION__OLDKEYFILES"] = "/k/1.key,/k/2.key",
+            ["ETCD_AGENT_STORE__S3__OBJECTLOCK__DAYS"] = "3",
+            ["ETCD_AGENT_STORE__S3__OBJECTLOCK__MODE"] = "GOVERNANCE",
+            ["ETCD_AGENT_STORE__TYPE"] = "s3",
+            ["ETCD_AGENT_STORE__S3__BUCKET"] = "b",
+            ["ETCD_AGENT_NOT_A_SETTING"] = "x",
+            ["ETCD_AGENT_CONFIG"] = "/somewhere/else.yaml",
+        };
+        var options = Load(LocalStore, env);
+
+        Assert.Equal(TimeSpan.FromSeconds(45), options.Schedule.Jitter);
+        Assert.Equal(7, options.Drill.SampleKeys);
+        Assert.Null(options.MetricsAddress);
+        Assert.Equal(["/k/1.key", "/k/2.key"], options.Backup.OldKeyFiles);
+        Assert.Equal((StoreKind.S3, "b", "GOVERNANCE", 3), (options.Store.Kind, options.Store.S3!.Bucket, options.Store.S3.ObjectLockMode, options.Store.S3.ObjectLockDays));
+    }
+
+    [Fact]
+    public void AnEmptyFileWithAStoreFlagTakesEveryDefault()
+    {
+        var path = Path.Combine(_dir, "config.yaml");
+        File.WriteAllText(path, "# nothing set yet\n");
+
+        var options = ConfigLoader.Load(path, _ => null, "/var/backups/etcd");
+
+        Assert.Equal((StoreKind.Local, "/var/backups/etcd"), (options.Store.Kind, options.Store.LocalPath));
+        Assert.Equal(new ScheduleOptions(), options.Schedule);
+        Assert.Equal(path, options.SourceFile);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private AgentOptions Load(string yaml, IReadOnlyDictionary<string, string?>? env = null)
