@@ -24,7 +24,7 @@ internal sealed class HealthWait(Func<IReadOnlyList<Uri>, EtcdClient> clients, T
                 var status = await client.StatusAsync(url, cancellationToken).ConfigureAwait(false);
                 if (status.Leader != 0)
                 {
-                    output.WriteLine($"    {url} is healthy (leader {InitialCluster.Hex(status.Leader)}, revision {status.Header.Revision.ToString(CultureInfo.InvariantCulture)})");
+                    output.WriteLine($"    {url} is healthy (leader {Output.Hex.Id(status.Leader)}, revision {status.Header.Revision.ToString(CultureInfo.InvariantCulture)})");
                     return;
                 }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using EtcdAgent.Configuration;
@@ -79,7 +78,4 @@ internal sealed class InitialCluster
 #pragma warning disable CA5350
     private static byte[] EtcdSha1(byte[] bytes) => SHA1.HashData(bytes);
 #pragma warning restore CA5350
-
-    /// <summary>An id as etcd prints it: lowercase hex without leading zeros.</summary>
-    public static string Hex(ulong id) => id.ToString("x", CultureInfo.InvariantCulture);
 }

@@ -19,7 +19,7 @@ internal static class StartGate
         }
 
         var cluster = InitialCluster.Parse(journal.InitialCluster, "journal");
-        var ours = InitialCluster.Hex(cluster.ClusterId(journal.Token));
+        var ours = Output.Hex.Id(cluster.ClusterId(journal.Token));
         var problems = new List<string>();
         foreach (var (name, urls) in cluster.Members)
         {

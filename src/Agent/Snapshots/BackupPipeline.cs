@@ -352,10 +352,11 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             EncodingUpload.Result? encoded = null;
             var size = await FailureStages.RunAsync(FailureStage.Upload, () => store.UploadAsync(payloadKey, async (upload, ct) =>
             {
-                var encoding = StartEncoding(upload, key, ct);
+                // Opened before the encoder starts: a spool file that cannot be opened leaves no encoder running.
                 var file = new FileStream(spoolPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
                 await using (file.ConfigureAwait(false))
                 {
+                    var encoding = StartEncoding(upload, key, ct);
                     var raw = HashingStream.ForReading(file);
                     await using (raw.ConfigureAwait(false))
                     {

@@ -30,6 +30,6 @@ public sealed class InitialClusterTests
         Assert.Equal(one.ClusterId("tok"), other.ClusterId("tok"));
         Assert.NotEqual(one.ClusterId("tok"), one.ClusterId("tok2"));
         Assert.Equal(InitialCluster.MemberId(["http://b", "http://a"], "t"), InitialCluster.MemberId(["http://a", "http://b"], "t"));
-        Assert.Equal("ff", InitialCluster.Hex(255));
+        Assert.Equal("ff", EtcdAgent.Output.Hex.Id(255));
     }
 }
