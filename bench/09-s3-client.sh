@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Issue 19: the S3 client decision. `backup create`'s pipeline (snapshot, verify, zstd -1, AES-256-GCM, upload,
+# manifest) runs through bench/S3ClientBench with the product's AWSSDK.S3 store and with a store over the design
+# card's Minio client, alternating, against the same s3rver and the same etcd (a ~0.25 GiB Kubernetes-like
+# database, generated once like 08's). Both run in the same JIT harness, so the ratio compares the clients, not the
+# builds. Rule (issue 19): Minio must stay <= 96 MB peak RSS and within 5 % of AWSSDK's wall time. Then both clients
+# list the store (s3rver 3.7.1 was seen to return nothing to Minio's ListObjects).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+# shellcheck source=scripts/lib-etcd.sh
+. scripts/lib-etcd.sh
+out=${1:-artifacts/bench}
+pairs=${PAIRS:-5}
+harness=bench/S3ClientBench/bin/Release/net10.0/S3ClientBench.dll
+fill=bench/EtcdFill/bin/Release/net10.0/EtcdFill.dll
+agent=artifacts/publish/etcd-agent
+for f in "$harness" "$fill" "$agent"; do
+  [ -f "$f" ] || { echo "missing $f: make bench builds it (or dotnet build bench/S3ClientBench -c Release)" >&2; exit 1; }
+done
+snap="$out/bench-0.25g.db"
+work=$(mktemp -d -t etcd-agent-s3client-bench-XXXXXX)
+s3pid=""
+trap 'etcd_stop; [ -n "$s3pid" ] && kill "$s3pid" 2>/dev/null; rm -rf "$work"' EXIT
+export ETCDCTL_API=3
+
+if [ ! -f "$snap" ]; then
+  mkdir -p "$work/gen"
+  etcd_start "$work/gen" --quota-backend-bytes=8589934592
+  echo "generating $snap with EtcdFill"
+  dotnet "$fill" "$ETCD_ENDPOINT" 268435456 >/dev/null
+  etcdctl --endpoints "$ETCD_ENDPOINT" snapshot save "$work/gen/snap.db" >/dev/null
+  etcd_stop
+  mv "$work/gen/snap.db" "$snap"
+fi
+
+etcdctl snapshot restore "$snap" --data-dir "$work/throwaway.etcd" --name throwaway \
+  --initial-cluster throwaway=http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 >/dev/null 2>&1
+etcd_start "$work" --quota-backend-bytes=8589934592
+size=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/.*"dbSize":\([0-9]*\).*/\1/')
+
+port=$(scripts/free-port.sh)
+mkdir -p "$work/s3"
+node tests/s3rver/node_modules/s3rver/bin/s3rver.js -d "$work/s3" -a 127.0.0.1 -p "$port" --silent --configure-bucket bench >"$work/s3.log" 2>&1 &
+s3pid=$!
+for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+sleep 0.3
+
+"$agent" key generate "$work/key" >/dev/null
+printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > "$work/credentials"
+chmod 600 "$work/credentials"
+cat > "$work/config.yaml" <<YAML
+cluster: bench
+node: bench
+store:
+  type: s3
+  s3:
+    bucket: bench
+    endpoint: http://127.0.0.1:${port}
+    chunkedEncoding: false
+    credentials: { source: file, file: ${work}/credentials }
+backup:
+  compression: zstd
+  level: 1
+  encryption: { keyFile: ${work}/key }
+  spoolDir: ${work}/spool
+YAML
+
+run() { # file command... -> appends "seconds kib"
+  local file=$1; shift
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt" >&2; exit 1; }
+  cat "$work/time.txt" >> "$file"
+}
+
+rm -f "$out"/s3client-awssdk.txt "$out"/s3client-minio.txt
+for i in $(seq 1 "$pairs"); do
+  run "$out/s3client-awssdk.txt" dotnet "$harness" awssdk "$work/config.yaml" "$ETCD_ENDPOINT"
+  run "$out/s3client-minio.txt" dotnet "$harness" minio "$work/config.yaml" "$ETCD_ENDPOINT"
+  echo "round $i: AWSSDK.S3 $(tail -n1 "$out/s3client-awssdk.txt"), Minio $(tail -n1 "$out/s3client-minio.txt") (s KiB)"
+done
+listed_aws=$(dotnet "$harness" list-awssdk "$work/config.yaml" 2>&1 | tail -n1)
+listed_minio=$(dotnet "$harness" list-minio "$work/config.yaml" 2>&1 | tail -n1)
+ratio=$(paste -d' ' "$out/s3client-minio.txt" "$out/s3client-awssdk.txt" | awk '{printf "%.4f\n", $1/$3}' | median)
+am=$(cut -d' ' -f1 "$out/s3client-awssdk.txt" | median)
+mm=$(cut -d' ' -f1 "$out/s3client-minio.txt" | median)
+arss=$(cut -d' ' -f2 "$out/s3client-awssdk.txt" | sort -n | tail -n1)
+mrss=$(cut -d' ' -f2 "$out/s3client-minio.txt" | sort -n | tail -n1)
+echo "backup create to s3rver ($size bytes db), $pairs pairs: AWSSDK.S3 ${am} s, peak ${arss} KiB; Minio ${mm} s, peak ${mrss} KiB; Minio/AWSSDK ${ratio}"
+echo "objects listed: AWSSDK.S3 ${listed_aws}; Minio ${listed_minio}"
+printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$size" "$pairs" "$am" "$arss" "$mm" "$mrss" "$ratio" "$listed_aws" "$listed_minio" > "$out/s3client-results.psv"
