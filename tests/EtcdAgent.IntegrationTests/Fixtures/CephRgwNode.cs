@@ -262,9 +262,13 @@ public sealed class CephRgwNode : IAsyncDisposable
         {
             result = await ProcessRunner.RunAsync(fileName, args, timeout: StepTimeout);
         }
-        catch (Exception ex) when (ex is TimeoutException or System.ComponentModel.Win32Exception)
+        catch (System.ComponentModel.Win32Exception ex)
         {
-            throw Failure($"{fileName}: {ex.Message} (apt-get install ceph-mon ceph-osd radosgw?)", ex);
+            throw Failure($"cannot run {fileName} ({ex.Message}): apt-get install ceph-mon ceph-osd radosgw", ex);
+        }
+        catch (TimeoutException ex)
+        {
+            throw Failure(ex.Message, ex);
         }
 
         if (result.ExitCode != 0)
@@ -275,8 +279,17 @@ public sealed class CephRgwNode : IAsyncDisposable
         return result.Stdout;
     }
 
-    private void Launch(string role, string fileName, string cephName, params string[] args) =>
-        _daemons.Add(Daemon.Start(role, fileName, _dir.File($"log/{cephName}.log"), args));
+    private void Launch(string role, string fileName, string cephName, params string[] args)
+    {
+        try
+        {
+            _daemons.Add(Daemon.Start(role, fileName, _dir.File($"log/{cephName}.log"), args));
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw Failure($"cannot run {fileName} ({ex.Message}): apt-get install ceph-mon ceph-osd radosgw", ex);
+        }
+    }
 
     private void ThrowIfAnyExited()
     {
@@ -295,7 +308,7 @@ public sealed class CephRgwNode : IAsyncDisposable
         }
 
         var admin = _dir.File("log/client.admin.log");
-        if (File.Exists(admin))
+        if (File.Exists(admin) && new FileInfo(admin).Length > 0)
         {
             message.Append("\n--- ceph/radosgw-admin ---\n").Append(Daemon.TailOf(admin, string.Empty));
         }
