@@ -69,6 +69,26 @@ public sealed class CephRgwSmokeTests(CephRgwFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task AFailedUploadIsReallyAbortedLeavingNoPendingUpload()
+    {
+        // s3rver cannot abort (405), so only the request is checked there; RGW shows the abort took effect.
+        await Rgw.CreateBucketAsync("smoke-abort");
+        using var store = Store(Rgw.Options("smoke-abort"));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.UploadAsync("c/failed", async (stream, ct) =>
+        {
+            await stream.WriteAsync(new byte[12 << 20], ct);
+            throw new InvalidDataException("verification failed");
+        }, CancellationToken.None));
+
+        Assert.Equal("verification failed", error.Message);
+        Assert.Empty(await store.ListPendingUploadsAsync("c/", CancellationToken.None));
+        await foreach (var item in store.ListAsync("c/", CancellationToken.None))
+        {
+            Assert.Fail($"nothing may be listed, found {item.Key}");
+        }
+    }
+
+    [Fact]
     public async Task AWrongSecretOrUnknownKeyIsACredentialError()
     {
         await Rgw.CreateBucketAsync("smoke-denied");
