@@ -22,7 +22,7 @@ internal static class BackupPruneCommand
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
                 AgentJsonContext.Write(context.Out, new PruneJson(report.DryRun, kept, report.Deleted, report.Deferred, report.Locked,
-                    report.Orphans, report.PendingUploads, report.Warnings), AgentJsonContext.Default.PruneJson);
+                    report.Orphans, report.PendingUploads, report.Warnings, report.OldVersionBytes), AgentJsonContext.Default.PruneJson);
                 return ExitCodes.Success;
             }
 
@@ -51,6 +51,11 @@ internal static class BackupPruneCommand
             foreach (var key in report.Orphans.Concat(report.PendingUploads))
             {
                 context.Out.WriteLine($"  {(report.DryRun ? "remove" : "removed")}  {key}");
+            }
+
+            if (report.OldVersionBytes > 0)
+            {
+                context.Out.WriteLine($"  held    {ByteSizes.Format(report.OldVersionBytes)} in old versions of deleted backups (versioned bucket; see the warning)");
             }
 
             // Warnings were logged (stderr) by the pruner already.

@@ -115,6 +115,12 @@ internal sealed record S3Options
 
     public const int DefaultPartsInFlight = 2;
 
+    /// <summary>
+    /// In a versioned bucket, prune leaves the deleted backups' old versions (and reports the bytes they hold) unless
+    /// told to delete them: versioning is often turned on on purpose, as protection, and prune must not undo that.
+    /// </summary>
+    public const bool DefaultDeleteOldVersions = false;
+
     public required string Bucket { get; init; }
 
     /// <summary>Key prefix without leading or trailing slash; may be empty.</summary>
@@ -164,6 +170,9 @@ internal sealed record S3Options
 
     /// <summary>Upload bytes per second; null for unlimited.</summary>
     public long? BandwidthLimit { get; init; }
+
+    /// <summary>store.s3.oldVersions: delete — prune deletes every version of what it deletes (versioned buckets).</summary>
+    public bool DeleteOldVersions { get; init; } = DefaultDeleteOldVersions;
 }
 
 internal sealed record BackupOptions

@@ -69,7 +69,8 @@ internal static class ConfigSchema
                 Section("objectLock", Value("mode"), Value("days")),
                 Value("partSize"),
                 Value("partsInFlight"),
-                Value("bandwidthLimit"))),
+                Value("bandwidthLimit"),
+                Value("oldVersions"))),
         Section(
             "backup",
             Value("compression"),

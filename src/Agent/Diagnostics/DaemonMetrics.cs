@@ -22,6 +22,8 @@ internal sealed class DaemonMetrics
     private readonly Gauge _storedBytes;
     private readonly Gauge _revision;
     private readonly Gauge _backupsInStore;
+    private readonly Gauge _pruneLocked;
+    private readonly Gauge _pruneOldVersionBytes;
     private readonly Gauge _spoolBacklog;
     private readonly Gauge _lockHolder;
     private readonly Gauge _lastDrillSuccess;
@@ -48,6 +50,8 @@ internal sealed class DaemonMetrics
         _revision = factory.CreateGauge("etcd_agent_last_backup_revision", "etcd revision in this node's last backup.");
         _backupsInStore = factory.CreateGauge("etcd_agent_backups_in_store", "Backups of this cluster in the store after the last prune (-1: unknown).");
         _backupsInStore.Set(-1);
+        _pruneLocked = factory.CreateGauge("etcd_agent_prune_locked_backups", "Expired backups the last prune kept because Object Lock retention still holds them.");
+        _pruneOldVersionBytes = factory.CreateGauge("etcd_agent_prune_old_version_bytes", "Bytes of the backups the last prune deleted that a versioned bucket still holds as old versions.");
         _spoolBacklog = factory.CreateGauge("etcd_agent_spool_backlog", "Verified snapshots waiting in the spool for the store.");
         _lockHolder = factory.CreateGauge("etcd_agent_lock_holder_info", "Who served the last tick.", "holder");
         _lockHolder.WithLabels(_holder).Set(1);
@@ -105,6 +109,13 @@ internal sealed class DaemonMetrics
     }
 
     public void Store(int backups) => _backupsInStore.Set(backups);
+
+    /// <summary>What the last prune could not free: backups under Object Lock, bytes held as old versions.</summary>
+    public void PruneHeld(int lockedBackups, long oldVersionBytes)
+    {
+        _pruneLocked.Set(lockedBackups);
+        _pruneOldVersionBytes.Set(oldVersionBytes);
+    }
 
     public void Spool(int backlog) => _spoolBacklog.Set(backlog);
 

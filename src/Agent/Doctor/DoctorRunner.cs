@@ -14,6 +14,7 @@ internal static class DoctorRunner
         new SnapshotPermissionCheck(),
         new StoreReachableCheck(),
         new StoreRoundTripCheck(),
+        new StoreProtectionCheck(),
         new EncryptionKeyCheck(),
         new SpoolSpaceCheck(),
         new SpoolLeftoversCheck(),

@@ -41,7 +41,8 @@ internal sealed record BackupListItemJson(string Id, string Status, string? Prob
     long? LiveKeys, long? RawSize, long? StoredSize, string? Compression, string? Encryption, string? KeyId, string Key);
 
 internal sealed record PruneJson(bool DryRun, IReadOnlyList<string> Kept, IReadOnlyList<string> Deleted, IReadOnlyList<string> Deferred,
-    IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads, IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads, IReadOnlyList<string> Warnings,
+    long OldVersionBytes);
 
 internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture, string Commit, string BuildDate);
 

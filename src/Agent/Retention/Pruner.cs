@@ -42,6 +42,8 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
         var deleted = new List<string>();
         var locked = new List<string>();
         var lockUnknown = false;
+        long oldVersionBytes = 0;
+        var deleteOldVersions = options.Store.S3?.DeleteOldVersions ?? S3Options.DefaultDeleteOldVersions;
         var now = time.GetUtcNow();
         foreach (var backup in expired.Take(allowed))
         {
@@ -61,12 +63,29 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
 
             if (!dryRun)
             {
-                await store.DeleteAsync(BackupLayout.ManifestKey(cluster, backup.Id), cancellationToken).ConfigureAwait(false);
+                var manifestKey = BackupLayout.ManifestKey(cluster, backup.Id);
+                await store.DeleteAsync(manifestKey, cancellationToken).ConfigureAwait(false);
                 await store.DeleteAsync(backup.Stored.Key, cancellationToken).ConfigureAwait(false);
                 Log.Deleted(logger, backup.Id);
+
+                // A versioned bucket keeps what was deleted (every Secret of that snapshot included): never silently.
+                oldVersionBytes += await store.OldVersionBytesAsync(manifestKey, deleteOldVersions, cancellationToken).ConfigureAwait(false)
+                    + await store.OldVersionBytesAsync(backup.Stored.Key, deleteOldVersions, cancellationToken).ConfigureAwait(false);
             }
 
             deleted.Add(backup.Id);
+        }
+
+        if (locked.Count > 0)
+        {
+            warnings.Add($"{locked.Count} expired backup{(locked.Count == 1 ? " is" : "s are")} under Object Lock and kept until the retention ends, then pruned: {string.Join(", ", locked)}");
+        }
+
+        if (oldVersionBytes > 0)
+        {
+            warnings.Add(deleteOldVersions
+                ? $"{ByteSizes.Format(oldVersionBytes)} of the deleted backups stay in the versioned bucket as versions the store would not delete (Object Lock or legal hold); they go when their retention ends"
+                : $"{ByteSizes.Format(oldVersionBytes)} of the deleted backups stay in the versioned bucket as old versions (storage cost, and every Secret of those snapshots): set store.s3.oldVersions: delete, or add a lifecycle rule (NoncurrentVersionExpiration)");
         }
 
         if (lockUnknown)
@@ -121,7 +140,7 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
             Log.Warning(logger, warning);
         }
 
-        return new PruneReport(dryRun, decisions, deleted, deferred, locked, orphans, pending, pendingSupported, warnings);
+        return new PruneReport(dryRun, decisions, deleted, deferred, locked, orphans, pending, pendingSupported, warnings) { OldVersionBytes = oldVersionBytes };
     }
 
     private async Task<DateTimeOffset?> RetainUntilAsync(string key, Action unsupported, CancellationToken cancellationToken)
@@ -150,4 +169,8 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
 /// <summary>What a prune run decided and did.</summary>
 internal sealed record PruneReport(bool DryRun, IReadOnlyList<RetentionPolicy.Decision> Decisions, IReadOnlyList<string> Deleted,
     IReadOnlyList<string> Deferred, IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads,
-    bool PendingUploadsSupported, IReadOnlyList<string> Warnings);
+    bool PendingUploadsSupported, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Bytes of this run's deleted backups still held as old versions in a versioned bucket.</summary>
+    public long OldVersionBytes { get; init; }
+}

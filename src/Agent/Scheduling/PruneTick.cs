@@ -20,6 +20,7 @@ internal sealed partial class PruneTick(Pruner pruner, DaemonMetrics metrics, IL
             var kept = report.Decisions.Count(d => d.Keep);
             Log.Pruned(_logger, report.Deleted.Count, kept);
             metrics.Store(kept);
+            metrics.PruneHeld(report.Locked.Count, report.OldVersionBytes);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -43,6 +43,25 @@ internal interface IObjectStore : IDisposable
 
     /// <summary>Until when the store refuses to delete the object (Object Lock); null when it does not.</summary>
     Task<DateTimeOffset?> GetRetainUntilAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After <see cref="DeleteAsync"/> of <paramref name="key"/>: the bytes the store still holds of it as old versions
+    /// (a versioned bucket only adds a delete marker). With <paramref name="deleteOldVersions"/> every version of the
+    /// key that the store lets go (not under Object Lock) is deleted first. 0 where the store keeps no versions.
+    /// </summary>
+    Task<long> OldVersionBytesAsync(string key, bool deleteOldVersions, CancellationToken cancellationToken) => Task.FromResult(0L);
+
+    /// <summary>Versioning and Object Lock of the store's bucket, for doctor.</summary>
+    Task<StoreProtection> DescribeProtectionAsync(CancellationToken cancellationToken) => Task.FromResult(StoreProtection.NotApplicable);
+}
+
+/// <summary>
+/// What the store does with deleted and locked objects. <see cref="Versioned"/>/<see cref="ObjectLockEnabled"/> are
+/// null when the store cannot say (it does not implement the request, or it is a directory).
+/// </summary>
+internal sealed record StoreProtection(bool? Versioned, string Versioning, bool? ObjectLockEnabled, string ObjectLock)
+{
+    public static readonly StoreProtection NotApplicable = new(null, "not applicable (a directory)", null, "not applicable (a directory)");
 }
 
 /// <summary>One object in a listing.</summary>

@@ -101,6 +101,8 @@ internal sealed class S3Settings
     public string? PartsInFlight { get; set; }
 
     public string? BandwidthLimit { get; set; }
+
+    public string? OldVersions { get; set; }
 }
 
 /// <summary>store.s3.credentials:</summary>

@@ -89,6 +89,9 @@ internal static class StoreValidator
             PartSize = f.Bytes("partSize", s.PartSize, 5L << 20, 5L << 30) ?? S3Options.DefaultPartSize,
             PartsInFlight = f.Int("partsInFlight", s.PartsInFlight, 1, 64) ?? S3Options.DefaultPartsInFlight,
             BandwidthLimit = f.Bytes("bandwidthLimit", s.BandwidthLimit, 64 << 10, long.MaxValue),
+            DeleteOldVersions = f.OneOf("oldVersions", s.OldVersions, "keep", "delete") is { } versions
+                ? versions == "delete"
+                : S3Options.DefaultDeleteOldVersions,
         };
     }
 }

@@ -19,6 +19,7 @@ internal sealed class S3ObjectStore : IObjectStore
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly BandwidthLimiter? _limiter;
+    private readonly S3Protection _protection;
 
     public S3ObjectStore(IAmazonS3 client, S3Options options, ILogger logger, TimeProvider time)
     {
@@ -27,6 +28,7 @@ internal sealed class S3ObjectStore : IObjectStore
         _logger = logger;
         _time = time;
         _limiter = options.BandwidthLimit is { } limit ? new BandwidthLimiter(limit, time) : null;
+        _protection = new S3Protection(client, options);
     }
 
     public string Location => $"s3://{_options.Bucket}/{_options.Prefix}".TrimEnd('/');
@@ -137,6 +139,14 @@ internal sealed class S3ObjectStore : IObjectStore
     {
         try
         {
+            switch (await _protection.ObjectLockEnabledAsync(cancellationToken).ConfigureAwait(false))
+            {
+                case null:
+                    throw new StoreException(StoreFault.NotSupported, $"reading the retention of {Location}/{key}: this store does not implement Object Lock");
+                case false:
+                    return null;
+            }
+
             var response = await _client.GetObjectRetentionAsync(new GetObjectRetentionRequest { BucketName = _options.Bucket, Key = Full(key) }, cancellationToken).ConfigureAwait(false);
             return response.Retention?.RetainUntilDate is { } until ? new DateTimeOffset(until.ToUniversalTime()) : null;
         }
@@ -149,6 +159,12 @@ internal sealed class S3ObjectStore : IObjectStore
             throw S3Errors.Translate(ex, $"reading the retention of {Location}/{key}", _options.Bucket);
         }
     }
+
+    public Task<long> OldVersionBytesAsync(string key, bool deleteOldVersions, CancellationToken cancellationToken) =>
+        Call($"cleaning up old versions of {Location}/{key}", () => _protection.OldVersionBytesAsync(Full(key), deleteOldVersions, cancellationToken));
+
+    public Task<StoreProtection> DescribeProtectionAsync(CancellationToken cancellationToken) =>
+        Call($"reading versioning and Object Lock of {Location}", () => _protection.DescribeAsync(cancellationToken));
 
     public void Dispose() => _client.Dispose();
 
