@@ -33,6 +33,7 @@ public interface IStoreServer : IAsyncLifetime
 /// <param name="Multipart">Large objects go up as S3 multipart uploads (a directory store writes one .part file).</param>
 /// <param name="AbortsUploads">AbortMultipartUpload works (s3rver answers 405).</param>
 /// <param name="ListsPendingUploads">ListMultipartUploads works (s3rver answers 501).</param>
+/// <param name="PagesListings">A listing longer than one page (1000 keys) continues (s3rver 3.7.1 answers 500 to any truncated listing).</param>
 /// <param name="ChecksSignatures">A wrong secret key is refused (s3rver accepts any signature).</param>
 /// <param name="HasCredentials">The store has credentials at all.</param>
 /// <param name="HasEndpoint">The store is reached over the network.</param>
@@ -40,6 +41,7 @@ public sealed record StoreCapabilities(
     bool Multipart,
     bool AbortsUploads,
     bool ListsPendingUploads,
+    bool PagesListings,
     bool ChecksSignatures,
     bool HasCredentials,
     bool HasEndpoint);

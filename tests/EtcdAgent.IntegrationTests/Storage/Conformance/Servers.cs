@@ -16,7 +16,7 @@ public sealed class S3rverStoreServer : IStoreServer, IDisposable
 
     public string Name => "s3rver 3.7.1";
 
-    public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: false, ListsPendingUploads: false,
+    public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: false, ListsPendingUploads: false, PagesListings: false,
         ChecksSignatures: false, HasCredentials: true, HasEndpoint: true);
 
     private S3rverNode Node => _node ?? throw new InvalidOperationException("s3rver is not started");
@@ -55,7 +55,7 @@ public sealed class CephRgwStoreServer : IStoreServer
 
     public string Name => "Ceph RGW 16";
 
-    public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: true, ListsPendingUploads: true,
+    public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: true, ListsPendingUploads: true, PagesListings: true,
         ChecksSignatures: true, HasCredentials: true, HasEndpoint: true);
 
     private CephRgwNode Node => _node ?? throw new InvalidOperationException("Ceph RGW is not started");
@@ -89,7 +89,7 @@ public sealed class LocalDirectoryStoreServer : IStoreServer, IDisposable
 
     public string Name => "local directory";
 
-    public StoreCapabilities Capabilities { get; } = new(Multipart: false, AbortsUploads: true, ListsPendingUploads: true,
+    public StoreCapabilities Capabilities { get; } = new(Multipart: false, AbortsUploads: true, ListsPendingUploads: true, PagesListings: true,
         ChecksSignatures: false, HasCredentials: false, HasEndpoint: false);
 
     public Task InitializeAsync() => Task.CompletedTask;

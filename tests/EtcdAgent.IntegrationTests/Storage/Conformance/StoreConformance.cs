@@ -225,6 +225,22 @@ public abstract class StoreConformance<TServer>(TServer server, ITestOutputHelpe
             }));
         }
 
+        // Exactly one full page (1000 keys, not truncated) works everywhere.
+        var fullPage = await ListAsync(store, "page/in/00");
+        Assert.Equal(inside.Take(1000), fullPage.Select(o => o.Key).Order(StringComparer.Ordinal));
+
+        if (!Can.PagesListings)
+        {
+            // s3rver 3.7.1 fails every truncated listing with 500 InternalError: the product must fail loudly with
+            // the store's answer, never return the first 1000 keys as if they were all.
+            var error = await Assert.ThrowsAsync<StoreException>(() => ListAsync(store, "page/in/"));
+            Assert.True(error.Fault == StoreFault.Failed, $"{Server.Name} cannot page listings: expected Failed, got {error.Fault}: {error.Message}");
+            Assert.Contains("the store answered 500 InternalError", error.Message, StringComparison.Ordinal);
+            Assert.Equal(ExitCodes.Failure, FailureMessages.Describe(error, null).Code);
+            return;
+        }
+
+        listRequests = 0;
         var listed = await ListAsync(store, "page/in/");
 
         Assert.Equal(inside, listed.Select(o => o.Key).Order(StringComparer.Ordinal));
