@@ -115,7 +115,7 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream, IEarlyFin
                 UseChunkEncoding = _options.ChunkedEncoding,
             };
             S3Requests.Apply(put, _options, _time);
-            await _client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+            await Translated("uploading", () => _client.PutObjectAsync(put, cancellationToken)).ConfigureAwait(false);
             _done = true;
             return;
         }
@@ -126,13 +126,13 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream, IEarlyFin
         }
 
         var etags = await Task.WhenAll(_parts).ConfigureAwait(false);
-        await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        await Translated("completing the upload of", () => _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
         {
             BucketName = _options.Bucket,
             Key = _key,
             UploadId = _uploadId,
             PartETags = [.. etags.OrderBy(p => p.PartNumber)],
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken)).ConfigureAwait(false);
         _done = true;
     }
 
@@ -186,7 +186,7 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream, IEarlyFin
         {
             var initiate = new InitiateMultipartUploadRequest { BucketName = _options.Bucket, Key = _key };
             S3Requests.Apply(initiate, _options, _time);
-            _uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
+            _uploadId = (await Translated("starting the upload of", () => _client.InitiateMultipartUploadAsync(initiate, cancellationToken)).ConfigureAwait(false)).UploadId;
         }
 
         var buffer = _current!;
@@ -206,29 +206,12 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream, IEarlyFin
     {
         try
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    var response = await _client.UploadPartAsync(new UploadPartRequest
-                    {
-                        BucketName = _options.Bucket,
-                        Key = _key,
-                        UploadId = _uploadId,
-                        PartNumber = number,
-                        PartSize = length,
-                        InputStream = new MemoryStream(buffer, 0, length, writable: false),
-                        UseChunkEncoding = _options.ChunkedEncoding,
-                    }, _abort.Token).ConfigureAwait(false);
-                    return new PartETag(number, response.ETag);
-                }
-                catch (Exception ex) when (attempt < PartAttempts && !_abort.IsCancellationRequested && Retryable(ex))
-                {
-                    var delay = TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
-                    Log.PartRetry(_logger, number, _key, attempt, delay.TotalSeconds, ex.Message);
-                    await Task.Delay(delay, _time, _abort.Token).ConfigureAwait(false);
-                }
-            }
+            return await UploadPartWithRetriesAsync(number, buffer, length).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // As in Translated: a broken connection is the store's failure, not a local file's.
+            throw S3Errors.Translate(ex, $"uploading part {number} of {_key}", _options.Bucket);
         }
         finally
         {
@@ -238,6 +221,49 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream, IEarlyFin
             }
 
             _buffers.Release();
+        }
+    }
+
+    private async Task<PartETag> UploadPartWithRetriesAsync(int number, byte[] buffer, int length)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var response = await _client.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = _options.Bucket,
+                    Key = _key,
+                    UploadId = _uploadId,
+                    PartNumber = number,
+                    PartSize = length,
+                    InputStream = new MemoryStream(buffer, 0, length, writable: false),
+                    UseChunkEncoding = _options.ChunkedEncoding,
+                }, _abort.Token).ConfigureAwait(false);
+                return new PartETag(number, response.ETag);
+            }
+            catch (Exception ex) when (attempt < PartAttempts && !_abort.IsCancellationRequested && Retryable(ex))
+            {
+                var delay = TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
+                Log.PartRetry(_logger, number, _key, attempt, delay.TotalSeconds, ex.Message);
+                await Task.Delay(delay, _time, _abort.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The SDK unwraps a broken connection's HttpRequestException to its IOException; raw, it would read as a local
+    /// file error (exit 1) instead of an unreachable store (exit 8), and the writer's own IOExceptions must stay raw.
+    /// </summary>
+    private async Task<T> Translated<T>(string what, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw S3Errors.Translate(ex, $"{what} {_key}", _options.Bucket);
         }
     }
 

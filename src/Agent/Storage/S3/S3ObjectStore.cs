@@ -179,8 +179,9 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             return await action().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or AmazonClientException)
+        catch (Exception ex) when (ex is AmazonServiceException or HttpRequestException or AmazonClientException or IOException)
         {
+            // IOException: the SDK unwraps a broken connection's HttpRequestException to it.
             throw S3Errors.Translate(ex, what, _options.Bucket);
         }
     }

@@ -1,0 +1,155 @@
+using System.Globalization;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using EtcdAgent.Configuration;
+using EtcdAgent.IntegrationTests.Fixtures;
+
+namespace EtcdAgent.IntegrationTests.Storage.Conformance;
+
+/// <summary>s3rver 3.7.1: no abort, no upload listing, no signature check (environment.md).</summary>
+public sealed class S3rverStoreServer : IStoreServer, IDisposable
+{
+    private readonly TempDir _dir = new("etcd-agent-conf-s3rver");
+    private S3rverNode? _node;
+    private AmazonS3Client? _client;
+
+    public string Name => "s3rver 3.7.1";
+
+    public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: false, ListsPendingUploads: false, PagesListings: false,
+        ChecksSignatures: false, HasCredentials: true, HasEndpoint: true);
+
+    private S3rverNode Node => _node ?? throw new InvalidOperationException("s3rver is not started");
+
+    public async Task InitializeAsync()
+    {
+        _node = await S3rverNode.StartAsync(_dir);
+        _client = RawS3.Client(_node.Endpoint, S3rverNode.AccessKey, S3rverNode.SecretKey);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _node?.Dispose();
+        _dir.Dispose();
+    }
+
+    async Task<StoreOptions> IStoreServer.CreateFreshAsync(string name)
+    {
+        await _client!.PutBucketAsync(new PutBucketRequest { BucketName = name });
+        return new StoreOptions { Kind = StoreKind.S3, S3 = Node.Options() with { Bucket = name } };
+    }
+
+    StoreOptions? IStoreServer.WithWrongSecret(StoreOptions options) =>
+        options with { S3 = options.S3! with { CredentialsFile = RawS3.CredentialsFile(_dir, S3rverNode.AccessKey, "WRONG-SECRET-KEY") } };
+
+    Task IStoreServer.LeavePendingUploadAsync(StoreOptions options, string key) => RawS3.LeavePendingAsync(_client!, options.S3!, key);
+}
+
+/// <summary>Ceph RGW 16: the whole multipart API, checks signatures.</summary>
+public sealed class CephRgwStoreServer : IStoreServer
+{
+    private CephRgwNode? _node;
+
+    public string Name => "Ceph RGW 16";
+
+    public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: true, ListsPendingUploads: true, PagesListings: true,
+        ChecksSignatures: true, HasCredentials: true, HasEndpoint: true);
+
+    private CephRgwNode Node => _node ?? throw new InvalidOperationException("Ceph RGW is not started");
+
+    public async Task InitializeAsync() => _node = await CephRgwNode.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_node is not null)
+        {
+            await _node.DisposeAsync();
+        }
+    }
+
+    async Task<StoreOptions> IStoreServer.CreateFreshAsync(string name)
+    {
+        await Node.CreateBucketAsync(name);
+        return new StoreOptions { Kind = StoreKind.S3, S3 = Node.Options(name) };
+    }
+
+    StoreOptions? IStoreServer.WithWrongSecret(StoreOptions options) =>
+        options with { S3 = Node.Options(options.S3!.Bucket, options.S3.Prefix, secretKey: new string('x', 40)) };
+
+    Task IStoreServer.LeavePendingUploadAsync(StoreOptions options, string key) => RawS3.LeavePendingAsync(Node.Client, options.S3!, key);
+}
+
+/// <summary>The directory store: no parts, no credentials, no endpoint; pending uploads are .part files.</summary>
+public sealed class LocalDirectoryStoreServer : IStoreServer, IDisposable
+{
+    private readonly TempDir _dir = new("etcd-agent-conf-local");
+
+    public string Name => "local directory";
+
+    public StoreCapabilities Capabilities { get; } = new(Multipart: false, AbortsUploads: true, ListsPendingUploads: true, PagesListings: true,
+        ChecksSignatures: false, HasCredentials: false, HasEndpoint: false);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _dir.Dispose();
+
+    Task<StoreOptions> IStoreServer.CreateFreshAsync(string name)
+    {
+        var path = _dir.File(name);
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return Task.FromResult(new StoreOptions { Kind = StoreKind.Local, LocalPath = path });
+    }
+
+    StoreOptions? IStoreServer.WithWrongSecret(StoreOptions options) => null;
+
+    async Task IStoreServer.LeavePendingUploadAsync(StoreOptions options, string key)
+    {
+        // What AtomicFile leaves when the process dies mid-write: FILE.part, unlocked.
+        var path = Path.Combine(options.LocalPath!, key + ".part");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, new byte[1000]);
+    }
+}
+
+/// <summary>The S3 SDK used directly, for what the product never does on purpose.</summary>
+internal static class RawS3
+{
+    public static AmazonS3Client Client(Uri endpoint, string accessKey, string secretKey) => new(new BasicAWSCredentials(accessKey, secretKey), new AmazonS3Config
+    {
+        ServiceURL = endpoint.ToString(),
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
+        RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        MaxErrorRetry = 0,
+        Timeout = TimeSpan.FromSeconds(10),
+    });
+
+    public static string CredentialsFile(TempDir dir, string accessKey, string secretKey)
+    {
+        var path = dir.File($"credentials-{accessKey}-{secretKey.Length.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}");
+        File.WriteAllText(path, $"[default]\naws_access_key_id = {accessKey}\naws_secret_access_key = {secretKey}\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    public static async Task LeavePendingAsync(IAmazonS3 client, S3Options options, string key)
+    {
+        var full = options.Prefix.Length == 0 ? key : $"{options.Prefix}/{key}";
+        var upload = await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = options.Bucket, Key = full });
+        await client.UploadPartAsync(new UploadPartRequest
+        {
+            BucketName = options.Bucket,
+            Key = full,
+            UploadId = upload.UploadId,
+            PartNumber = 1,
+            InputStream = new MemoryStream(new byte[5 << 20]),
+            UseChunkEncoding = false, // s3rver would store the aws-chunked framing
+        });
+    }
+}
