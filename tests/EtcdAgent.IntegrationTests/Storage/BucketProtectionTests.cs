@@ -16,7 +16,8 @@ namespace EtcdAgent.IntegrationTests.Storage;
 /// backups' bytes behind silently, never lists delete-markered backups, skips locked backups with a warning instead
 /// of failing, and doctor reports what the bucket does.
 /// </summary>
-public sealed class BucketProtectionTests(CephRgwFixture fixture) : IClassFixture<CephRgwFixture>
+[Collection(CephRgwFixture.Collection)]
+public sealed class BucketProtectionTests(CephRgwFixture fixture)
 {
     private const string Cluster = "c";
 

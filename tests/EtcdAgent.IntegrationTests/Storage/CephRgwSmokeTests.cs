@@ -12,7 +12,8 @@ namespace EtcdAgent.IntegrationTests.Storage;
 /// The product's S3 store against a real Ceph RGW, which (unlike s3rver) checks signatures and implements the whole
 /// multipart API; and the fixture itself: it starts, answers and leaves nothing behind.
 /// </summary>
-public sealed class CephRgwSmokeTests(CephRgwFixture fixture, ITestOutputHelper output) : IClassFixture<CephRgwFixture>
+[Collection(CephRgwFixture.Collection)]
+public sealed class CephRgwSmokeTests(CephRgwFixture fixture, ITestOutputHelper output)
 {
     private CephRgwNode Rgw => fixture.Rgw;
 

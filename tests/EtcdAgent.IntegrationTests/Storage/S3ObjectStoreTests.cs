@@ -165,7 +165,14 @@ public sealed class S3ObjectStoreTests : IAsyncLifetime, IDisposable
 
         var retention = await Assert.ThrowsAsync<StoreException>(() => store.GetRetainUntilAsync("c/x", CancellationToken.None));
         Assert.Equal(StoreFault.NotSupported, retention.Fault);
-        Assert.Contains(recorder.Requests, r => r.Method == "GET" && r.Uri.Query.Contains("retention", StringComparison.Ordinal));
+        Assert.Contains("does not implement Object Lock", retention.Message, StringComparison.Ordinal);
+
+        // The bucket's lock configuration is asked once; per-object retention only where the bucket has Object Lock
+        // (AWS and RGW answer a per-object request on a bucket without it with 400).
+        Assert.Contains(recorder.Requests, r => r.Method == "GET" && r.Uri.Query.Contains("object-lock", StringComparison.Ordinal));
+        Assert.DoesNotContain(recorder.Requests, r => r.Uri.Query.Contains("retention", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<StoreException>(() => store.GetRetainUntilAsync("c/x", CancellationToken.None));
+        Assert.Single(recorder.Requests, r => r.Uri.Query.Contains("object-lock", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -8,8 +8,9 @@ public sealed class S3rverConformanceTests(S3rverStoreServer server, ITestOutput
     : StoreConformance<S3rverStoreServer>(server, output), IClassFixture<S3rverStoreServer>;
 
 /// <summary>The store conformance suite against Ceph RGW 16.</summary>
-public sealed class CephRgwConformanceTests(CephRgwStoreServer server, ITestOutputHelper output)
-    : StoreConformance<CephRgwStoreServer>(server, output), IClassFixture<CephRgwStoreServer>;
+[Collection(Fixtures.CephRgwFixture.Collection)]
+public sealed class CephRgwConformanceTests(Fixtures.CephRgwFixture rgw, ITestOutputHelper output)
+    : StoreConformance<CephRgwStoreServer>(new CephRgwStoreServer(rgw.Rgw), output);
 
 /// <summary>The store conformance suite against the local directory store.</summary>
 public sealed class LocalDirectoryConformanceTests(LocalDirectoryStoreServer server, ITestOutputHelper output)

@@ -37,6 +37,7 @@ public interface IStoreServer : IAsyncLifetime
 /// <param name="ChecksSignatures">A wrong secret key is refused (s3rver accepts any signature).</param>
 /// <param name="HasCredentials">The store has credentials at all.</param>
 /// <param name="HasEndpoint">The store is reached over the network.</param>
+/// <param name="VersioningAndObjectLock">Versioned buckets and Object Lock exist (s3rver answers GetBucketVersioning with "off" and GetObjectLockConfiguration with 501).</param>
 public sealed record StoreCapabilities(
     bool Multipart,
     bool AbortsUploads,
@@ -44,4 +45,5 @@ public sealed record StoreCapabilities(
     bool PagesListings,
     bool ChecksSignatures,
     bool HasCredentials,
-    bool HasEndpoint);
+    bool HasEndpoint,
+    bool VersioningAndObjectLock);

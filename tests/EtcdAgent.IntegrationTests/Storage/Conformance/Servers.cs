@@ -17,7 +17,7 @@ public sealed class S3rverStoreServer : IStoreServer, IDisposable
     public string Name => "s3rver 3.7.1";
 
     public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: false, ListsPendingUploads: false, PagesListings: false,
-        ChecksSignatures: false, HasCredentials: true, HasEndpoint: true);
+        ChecksSignatures: false, HasCredentials: true, HasEndpoint: true, VersioningAndObjectLock: false);
 
     private S3rverNode Node => _node ?? throw new InvalidOperationException("s3rver is not started");
 
@@ -49,26 +49,20 @@ public sealed class S3rverStoreServer : IStoreServer, IDisposable
 }
 
 /// <summary>Ceph RGW 16: the whole multipart API, checks signatures.</summary>
-public sealed class CephRgwStoreServer : IStoreServer
+public sealed class CephRgwStoreServer(CephRgwNode node) : IStoreServer
 {
-    private CephRgwNode? _node;
 
     public string Name => "Ceph RGW 16";
 
     public StoreCapabilities Capabilities { get; } = new(Multipart: true, AbortsUploads: true, ListsPendingUploads: true, PagesListings: true,
-        ChecksSignatures: true, HasCredentials: true, HasEndpoint: true);
+        ChecksSignatures: true, HasCredentials: true, HasEndpoint: true, VersioningAndObjectLock: true);
 
-    private CephRgwNode Node => _node ?? throw new InvalidOperationException("Ceph RGW is not started");
+    private CephRgwNode Node => node;
 
-    public async Task InitializeAsync() => _node = await CephRgwNode.StartAsync();
+    // The node belongs to the shared collection fixture, which starts and stops it.
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_node is not null)
-        {
-            await _node.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     async Task<StoreOptions> IStoreServer.CreateFreshAsync(string name)
     {
@@ -90,7 +84,7 @@ public sealed class LocalDirectoryStoreServer : IStoreServer, IDisposable
     public string Name => "local directory";
 
     public StoreCapabilities Capabilities { get; } = new(Multipart: false, AbortsUploads: true, ListsPendingUploads: true, PagesListings: true,
-        ChecksSignatures: false, HasCredentials: false, HasEndpoint: false);
+        ChecksSignatures: false, HasCredentials: false, HasEndpoint: false, VersioningAndObjectLock: false);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -411,9 +411,61 @@ public abstract class StoreConformance<TServer>(TServer server, ITestOutputHelpe
     }
 
     // ---- Versioning and Object Lock -----------------------------------------------------------------------------------
-    // RESERVED: the product's versioning and Object Lock behaviour is being changed in another branch (issue 19).
-    // Their conformance tests go here once it lands: add VersionedBuckets / ObjectLock to StoreCapabilities (RGW yes,
-    // s3rver no: GetRetainUntilAsync is NotSupported there; a directory store: retention is always null).
+    // ---- Versioning and Object Lock (versioned and locked buckets themselves: BucketProtectionTests, RGW only) ----
+
+    [Fact]
+    public async Task SaysWhatItDoesWithDeletedAndLockedObjects()
+    {
+        var options = await FreshAsync("protect");
+        using var store = Open(options, new ListLogger<S3ObjectStore>());
+
+        var protection = await store.DescribeProtectionAsync(CancellationToken.None);
+
+        if (options.Kind == StoreKind.Local)
+        {
+            Assert.Equal(StoreProtection.NotApplicable, protection);
+        }
+        else if (Server.Capabilities.VersioningAndObjectLock)
+        {
+            Assert.Equal((false, "off", false, "not enabled"), (protection.Versioned, protection.Versioning, protection.ObjectLockEnabled, protection.ObjectLock));
+        }
+        else
+        {
+            // s3rver keeps no versions (it says "off") and has no Object Lock API: said as such, never "not enabled".
+            Assert.True(protection.Versioned != true && protection.ObjectLockEnabled is null, $"{Server.Name} has no versioning or Object Lock: {protection}");
+            Assert.Equal("not implemented by this store", protection.ObjectLock);
+        }
+    }
+
+    [Fact]
+    public async Task PruneOfAPlainBucketDeletesExpiredBackupsWithoutTrippingOverObjectLock()
+    {
+        // AWS and RGW answer GetObjectRetention on a bucket without Object Lock with 400: this failed every prune there.
+        var options = await FreshAsync("prune-plain");
+        using var store = Open(options, new ListLogger<S3ObjectStore>());
+        var now = TimeProvider.System.GetUtcNow();
+        var ids = new List<string>();
+        for (var day = 3; day >= 1; day--)
+        {
+            var id = BackupId(now.AddDays(-day));
+            await PutBackupAsync(store, id, now.AddDays(-day), withPayload: true);
+            ids.Add(id);
+        }
+
+        var agent = AgentOptionsFor(options) with
+        {
+            Retention = new RetentionOptions { KeepLast = 1, Hourly = 0, Daily = 0, Weekly = 0, Monthly = 0, MaxDeleteFraction = 1 },
+        };
+        var report = await new Pruner(store, agent, TimeProvider.System, NullLogger.Instance).PruneAsync(dryRun: false, CancellationToken.None);
+
+        Assert.Equal(ids.Take(2), report.Deleted);
+        Assert.Empty(report.Locked);
+        Assert.Equal(0, report.OldVersionBytes);
+        var lockUnknown = report.Warnings.Any(w => w.Contains("cannot report Object Lock retention", StringComparison.Ordinal));
+        Assert.True(lockUnknown == (options.Kind == StoreKind.S3 && !Server.Capabilities.VersioningAndObjectLock),
+            $"{Server.Name}: the 'cannot report Object Lock' warning belongs to stores without the API only; warnings: {string.Join(" | ", report.Warnings)}");
+        Assert.Equal([BackupLayout.ManifestKey(Cluster, ids[2])], (await ListAsync(store, Cluster + "/")).Select(o => o.Key).Where(k => k.EndsWith("manifest.json", StringComparison.Ordinal)));
+    }
 
     // ---- Helpers ------------------------------------------------------------------------------------------------------
 
