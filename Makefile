@@ -52,6 +52,7 @@ bench: build publish
 	@scripts/install-deps.sh hyperfine time
 	$(DOTNET) build bench/EtcdFill -c Release -nologo -v q
 	$(DOTNET) build bench/CodecBench -c Release -nologo -v q
+	$(DOTNET) build bench/S3ClientBench -c Release -nologo -v q
 	bench/run.sh
 
 # Not part of `make test`: hours of CPU. Installs afl++ if missing; results in artifacts/fuzz (docs/fuzzing.md).

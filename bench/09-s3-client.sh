@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib-etcd.sh
 . scripts/lib-etcd.sh
 out=${1:-artifacts/bench}
+mkdir -p "$out"
 pairs=${PAIRS:-5}
 harness=bench/S3ClientBench/bin/Release/net10.0/S3ClientBench.dll
 fill=bench/EtcdFill/bin/Release/net10.0/EtcdFill.dll
@@ -40,12 +41,7 @@ etcdctl snapshot restore "$snap" --data-dir "$work/throwaway.etcd" --name throwa
 etcd_start "$work" --quota-backend-bytes=8589934592
 size=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/.*"dbSize":\([0-9]*\).*/\1/')
 
-port=$(scripts/free-port.sh)
-mkdir -p "$work/s3"
-node tests/s3rver/node_modules/s3rver/bin/s3rver.js -d "$work/s3" -a 127.0.0.1 -p "$port" --silent --configure-bucket bench >"$work/s3.log" 2>&1 &
-s3pid=$!
-for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-sleep 0.3
+start_s3rver "$work"
 
 "$agent" key generate "$work/key" >/dev/null
 printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > "$work/credentials"

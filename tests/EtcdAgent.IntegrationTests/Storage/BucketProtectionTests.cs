@@ -144,35 +144,9 @@ public sealed class BucketProtectionTests(CephRgwFixture fixture)
     private static async Task<List<string>> AddBackupsAsync(S3ObjectStore store, int count)
     {
         var ids = new List<string>();
-        var sha = new string('a', 64);
         for (var i = 0; i < count; i++)
         {
-            var createdAt = TimeProvider.System.GetUtcNow().AddDays(i - count);
-            var id = BackupLayout.NewId(createdAt, "n1", 100 + i);
-            var payload = $"{Cluster}/{id}/snapshot.db.zst";
-            await store.PutAsync(payload, new byte[PayloadBytes], CancellationToken.None);
-            var manifest = new BackupManifest
-            {
-                FormatVersion = 1,
-                Id = id,
-                Cluster = new ClusterInfo(Cluster, "1"),
-                Source = new SourceInfo("1", "m1", "http://x"),
-                Members = [],
-                EtcdVersion = "3.4.23",
-                Revision = 100 + i,
-                RaftIndex = 1,
-                RaftTerm = 1,
-                Status = new StatusInfo(1, 100 + i, 1, 1, 1),
-                Raw = new ContentInfo(sha, 1),
-                Stored = new StoredInfo(payload, sha, PayloadBytes),
-                Codecs = new CodecInfo("zstd", 1, null, null),
-                CreatedAt = createdAt,
-                DurationSeconds = 1,
-                AgentVersion = "test",
-                Node = "n1",
-            };
-            await store.PutAsync(BackupLayout.ManifestKey(Cluster, id), manifest.ToJson(), CancellationToken.None);
-            ids.Add(id);
+            ids.Add(await StoredBackups.PutAsync(store, Cluster, TimeProvider.System.GetUtcNow().AddDays(i - count), 100 + i, PayloadBytes));
         }
 
         return ids;

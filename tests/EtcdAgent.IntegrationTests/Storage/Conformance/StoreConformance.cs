@@ -524,37 +524,8 @@ public abstract class StoreConformance<TServer>(TServer server, ITestOutputHelpe
 
     private static string BackupId(DateTimeOffset created) => BackupLayout.NewId(created, "n1", 100);
 
-    private static async Task PutBackupAsync(IObjectStore store, string id, DateTimeOffset created, bool withPayload)
-    {
-        var payload = $"{Cluster}/{id}/snapshot.db.zst";
-        var sha = new string('a', 64);
-        if (withPayload)
-        {
-            await store.PutAsync(payload, new byte[10], CancellationToken.None);
-        }
-
-        var manifest = new BackupManifest
-        {
-            FormatVersion = 1,
-            Id = id,
-            Cluster = new ClusterInfo(Cluster, "1"),
-            Source = new SourceInfo("1", "m1", "http://x"),
-            Members = [],
-            EtcdVersion = "3.4.23",
-            Revision = 100,
-            RaftIndex = 1,
-            RaftTerm = 1,
-            Status = new StatusInfo(1, 100, 1, 1, 1),
-            Raw = new ContentInfo(sha, 1),
-            Stored = new StoredInfo(payload, sha, 10),
-            Codecs = new CodecInfo("zstd", 1, null, null),
-            CreatedAt = created,
-            DurationSeconds = 1,
-            AgentVersion = "test",
-            Node = "n1",
-        };
-        await store.PutAsync(BackupLayout.ManifestKey(Cluster, id), manifest.ToJson(), CancellationToken.None);
-    }
+    private static async Task PutBackupAsync(IObjectStore store, string id, DateTimeOffset created, bool withPayload) =>
+        Assert.Equal(id, await StoredBackups.PutAsync(store, Cluster, created, revision: 100, withPayload: withPayload));
 
     private static AgentOptions AgentOptionsFor(StoreOptions store) => new()
     {
