@@ -31,9 +31,10 @@ public sealed class DoctorBinaryTests(EtcdAndS3Fixture fixture) : IClassFixture<
         var result = await AgentBinary.RunAsync(["doctor", "--config", config], Environment());
 
         Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
-        Assert.Equal(10, result.Stdout.Split('\n').Count(l => l.StartsWith("[PASS] ", StringComparison.Ordinal)));
+        Assert.Equal(11, result.Stdout.Split('\n').Count(l => l.StartsWith("[PASS] ", StringComparison.Ordinal)));
         Assert.Contains("[WARN] encryption key:", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("11 checks: 10 passed, 1 warnings, 0 failed, 0 skipped", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[PASS] store versioning and Object Lock: versioning off; Object Lock not implemented by this store", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("12 checks: 11 passed, 1 warnings, 0 failed, 0 skipped", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class DoctorBinaryTests(EtcdAndS3Fixture fixture) : IClassFixture<
         Assert.Equal(1, json.ExitCode);
         using var doc = JsonDocument.Parse(json.Stdout);
         var checks = doc.RootElement.EnumerateArray().ToList();
-        Assert.Equal(11, checks.Count);
+        Assert.Equal(12, checks.Count);
         Assert.Equal("fail", checks.Single(c => c.GetProperty("name").GetString() == "etcd reachable").GetProperty("status").GetString());
         Assert.Equal("pass", checks.Single(c => c.GetProperty("name").GetString() == "store round trip").GetProperty("status").GetString());
     }

@@ -338,14 +338,21 @@ public abstract class StoreConformance<TServer>(TServer server, ITestOutputHelpe
             ? options with { S3 = options.S3! with { Bucket = options.S3.Bucket + "-never-made" } }
             : options with { LocalPath = options.LocalPath + "-never-made" };
         var name = missing.S3?.Bucket ?? missing.LocalPath!;
-        using var store = Open(missing, new ListLogger<S3ObjectStore>());
 
-        var errors = new List<StoreException>
+        // Each operation on its own client (connection): Ceph RGW 16 answers a PUT to a missing bucket before reading
+        // its body, and the next request on that kept-alive connection now and then came back as a bare 400 (seen in
+        // 1 of ~6 runs) — a server quirk (docs/stores.md), not what this test is about.
+        var errors = new List<StoreException>();
+        foreach (var operation in new Func<IObjectStore, Task>[]
         {
-            await Assert.ThrowsAsync<StoreException>(() => store.ProbeAsync(CancellationToken.None)),
-            await Assert.ThrowsAsync<StoreException>(() => store.PutAsync($"{Cluster}/x", new byte[1], CancellationToken.None)),
-            await Assert.ThrowsAsync<StoreException>(() => ListAsync(store, $"{Cluster}/")),
-        };
+            store => store.ProbeAsync(CancellationToken.None),
+            store => store.PutAsync($"{Cluster}/x", new byte[1], CancellationToken.None),
+            store => ListAsync(store, $"{Cluster}/"),
+        })
+        {
+            using var store = Open(missing, new ListLogger<S3ObjectStore>());
+            errors.Add(await Assert.ThrowsAsync<StoreException>(() => operation(store)));
+        }
 
         Assert.All(errors, error =>
         {

@@ -29,6 +29,8 @@ public sealed class DaemonMetricsTests
         "# TYPE etcd_agent_last_failure_timestamp_seconds gauge",
         "# TYPE etcd_agent_last_success_timestamp_seconds gauge",
         "# TYPE etcd_agent_lock_holder_info gauge",
+        "# TYPE etcd_agent_prune_locked_backups gauge",
+        "# TYPE etcd_agent_prune_old_version_bytes gauge",
         "# TYPE etcd_agent_spool_backlog gauge",
     ];
 
@@ -49,6 +51,8 @@ public sealed class DaemonMetricsTests
                 "etcd_agent_last_failure_timestamp_seconds 0",
                 "etcd_agent_last_success_timestamp_seconds 0",
                 "etcd_agent_lock_holder_info{holder=\"\"} 1",
+                "etcd_agent_prune_locked_backups 0",
+                "etcd_agent_prune_old_version_bytes 0",
                 "etcd_agent_spool_backlog 0",
             ],
             Lines(new DaemonMetrics(Frozen(), "1.2.3")));
@@ -62,6 +66,7 @@ public sealed class DaemonMetricsTests
         metrics.ServedBy("node \"a\"");
         metrics.ServedBy("node-b");
         metrics.Store(3);
+        metrics.PruneHeld(2, 4096);
         metrics.Spool(1);
         metrics.Failed(FailureStage.Upload);
         metrics.Failed(FailureStage.Upload);
@@ -89,6 +94,8 @@ public sealed class DaemonMetricsTests
                 "etcd_agent_last_failure_timestamp_seconds 1796117176",
                 "etcd_agent_last_success_timestamp_seconds 1796117176",
                 "etcd_agent_lock_holder_info{holder=\"node-b\"} 1",
+                "etcd_agent_prune_locked_backups 2",
+                "etcd_agent_prune_old_version_bytes 4096",
                 "etcd_agent_spool_backlog 1",
             ],
             Lines(metrics));
