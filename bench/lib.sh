@@ -14,3 +14,79 @@ start_s3rver() {
   for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   sleep 0.3
 }
+
+# Starts a single-host Ceph RGW (mon + memstore OSD + radosgw; Debian's ceph-mon ceph-osd radosgw) in $1/rgw with a
+# bucket "bench"; sets rgw_port, rgw_pids, RGW_ACCESS and RGW_SECRET. The recipe and its pitfalls are
+# tests/EtcdAgent.IntegrationTests/Fixtures/CephRgwNode.cs (the tests' fixture). Stop with stop_rgw.
+start_rgw() {
+  local d=$1/rgw fsid uuid mon_port p
+  command -v radosgw >/dev/null || { echo "radosgw missing: apt-get install ceph-mon ceph-osd radosgw" >&2; return 1; }
+  mkdir -p "$d"/{log,run,crash,rgw,mon,osd/ceph-0}
+  fsid=$(cat /proc/sys/kernel/random/uuid); uuid=$(cat /proc/sys/kernel/random/uuid)
+  # Ports below the ephemeral range (32768-60999), where other servers' random ports land.
+  mon_port=$((20000 + RANDOM % 6000)); rgw_port=$((26000 + RANDOM % 6000))
+  cat > "$d/ceph.conf" <<CONF
+[global]
+fsid = $fsid
+mon host = [v2:127.0.0.1:$mon_port]
+public addr = 127.0.0.1
+cluster addr = 127.0.0.1
+ms bind ipv6 = false
+ms bind msgr1 = false
+auth cluster required = none
+auth service required = none
+auth client required = none
+ms mon client mode = crc
+ms client mode = crc
+ms service mode = crc
+ms cluster mode = crc
+run dir = $d/run
+admin socket = $d/run/\$name.asok
+log file = $d/log/\$name.log
+mon cluster log file = default=$d/log/\$cluster.\$channel.log cluster=$d/log/\$cluster.log
+crash dir = $d/crash
+keyring = $d/keyring
+mon data = $d/mon/\$cluster-\$id
+osd data = $d/osd/\$cluster-\$id
+osd objectstore = memstore
+memstore device bytes = 2147483648
+osd pool default size = 1
+osd pool default min size = 1
+mon allow pool size one = true
+osd pool default pg num = 8
+osd pool default pgp num = 8
+osd pool default pg autoscale mode = off
+osd crush chooseleaf type = 0
+paxos propose interval = 0.05
+
+[client.rgw.bench]
+rgw frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw data = $d/rgw
+CONF
+  RGW_ACCESS=BENCHACCESSKEY; RGW_SECRET=$(head -c 30 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)
+  ceph-authtool --create-keyring "$d/keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
+  monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_port]" "$d/monmap" >/dev/null
+  ceph-mon -c "$d/ceph.conf" --mkfs -i a --monmap "$d/monmap" --keyring "$d/keyring"
+  ceph-mon -c "$d/ceph.conf" -i a -f >"$d/log/mon.out" 2>&1 & rgw_pids="$!"
+  [ "$(ceph -c "$d/ceph.conf" --connect-timeout 60 osd new "$uuid")" = 0 ] || { echo "ceph osd new failed" >&2; return 1; }
+  ceph-osd -c "$d/ceph.conf" -i 0 --mkfs --osd-uuid "$uuid" >/dev/null 2>&1
+  ceph-osd -c "$d/ceph.conf" -i 0 -f >"$d/log/osd.out" 2>&1 & rgw_pids="$! $rgw_pids"
+  radosgw-admin -c "$d/ceph.conf" user create --uid=bench --display-name=bench --access-key="$RGW_ACCESS" --secret-key="$RGW_SECRET" >/dev/null
+  radosgw -c "$d/ceph.conf" -n client.rgw.bench -f >"$d/log/rgw.out" 2>&1 & rgw_pids="$! $rgw_pids"
+  for _ in $(seq 1 300); do
+    # Ready when a signed request works (an anonymous GET / answers 200 earlier).
+    curl -sf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$RGW_ACCESS:$RGW_SECRET" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+      -X PUT "http://127.0.0.1:$rgw_port/bench" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "radosgw did not come up on $rgw_port; logs in $d/log" >&2
+  return 1
+}
+
+# Kills what start_rgw started, radosgw first (its graceful stop waits for a missing monitor).
+stop_rgw() {
+  local p
+  for p in $rgw_pids; do kill -9 "$p" 2>/dev/null || true; done
+  for p in $rgw_pids; do while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; done
+  rgw_pids=""
+}
