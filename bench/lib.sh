@@ -87,6 +87,6 @@ CONF
 stop_rgw() {
   local p
   for p in $rgw_pids; do kill -9 "$p" 2>/dev/null || true; done
-  for p in $rgw_pids; do while kill -0 "$p" 2>/dev/null; do sleep 0.05; done; done
+  for p in $rgw_pids; do wait "$p" 2>/dev/null || true; done
   rgw_pids=""
 }
