@@ -155,16 +155,7 @@ public sealed class CephRgwNode : IAsyncDisposable
             "--access-key=" + AccessKey, "--secret-key=" + SecretKey);
         Launch("rgw", "radosgw", RgwName, "-c", Conf, "-n", RgwName, "-f");
 
-        _client = new AmazonS3Client(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
-        {
-            ServiceURL = Endpoint.ToString(),
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
-            MaxErrorRetry = 0,
-            Timeout = TimeSpan.FromSeconds(10),
-        });
+        _client = RawS3.Client(Endpoint, AccessKey, SecretKey);
         await WaitReadyAsync();
         StartupTime = watch.Elapsed;
     }
