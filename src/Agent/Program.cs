@@ -11,7 +11,7 @@ using var loggers = new DeferredLoggerFactory(level, () => LoggerFactory.Create(
 var context = new CliContext
 {
     Out = Console.Out,
-    Error = Console.Error,
+    Error = JournalPriorityWriter.For(Console.Error, Environment.GetEnvironmentVariable),
     Environment = Environment.GetEnvironmentVariable,
     Time = TimeProvider.System,
     Loggers = loggers,

@@ -78,7 +78,7 @@ internal sealed class ConnectionFlags
         List<Uri> endpoints;
         if (endpointsText is not null)
         {
-            endpoints = ParseEndpoints(endpointsText, defaultTls: caFile is not null || certFile is not null);
+            endpoints = EtcdEndpoints.Parse(endpointsText, defaultTls: caFile is not null || certFile is not null);
         }
         else if (caFile is null && certFile is null && keyFile is null
                  && KubeadmDetection.Detect(context.KubeadmPkiDir) is { } kubeadm)
@@ -142,36 +142,6 @@ internal sealed class ConnectionFlags
                 : config.CommandTimeout.Value,
             Source = source,
         };
-    }
-
-    internal static List<Uri> ParseEndpoints(string text, bool defaultTls)
-    {
-        var result = new List<Uri>();
-        foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var withScheme = raw.Contains("://", StringComparison.Ordinal) ? raw : (defaultTls ? "https://" : "http://") + raw;
-            if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
-                || uri.AbsolutePath != "/" || !HasExplicitPort(withScheme))
-            {
-                throw new ConfigurationException(
-                    $"endpoint '{raw}' is not a client URL; expected http://host:port or https://host:port, e.g. https://10.0.0.1:2379");
-            }
-
-            result.Add(uri);
-        }
-
-        return result.Count == 0
-            ? throw new ConfigurationException("--endpoints is empty; give at least one client URL, e.g. http://127.0.0.1:2379")
-            : result;
-    }
-
-    /// <summary>etcd has no default port worth guessing: "https://etcd-1" must not silently mean port 443.</summary>
-    private static bool HasExplicitPort(string url)
-    {
-        var authority = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..].Split('/')[0];
-        var afterHost = authority.StartsWith('[') ? authority[(authority.IndexOf(']', StringComparison.Ordinal) + 1)..] : authority;
-        var colon = afterHost.LastIndexOf(':');
-        return colon >= 0 && colon + 1 < afterHost.Length && afterHost[(colon + 1)..].All(char.IsAsciiDigit);
     }
 
     private static TimeSpan ParseDuration(string? text, string flag) =>

@@ -6,7 +6,7 @@ namespace EtcdAgent.Diagnostics;
 /// <summary>
 /// How etcd-agent logs, for the CLI's logger factory and the daemon's host alike: Microsoft.Extensions.Logging's
 /// console logger, every line on stderr (stdout stays clean for -w json), one line per event
-/// ("warn: Category[EventId] message"); under journald (JOURNAL_STREAM set) the library's systemd format, whose
+/// ("warn: Category[EventId] message"); under journald (stderr is JOURNAL_STREAM) the library's systemd format, whose
 /// "&lt;4&gt;" prefix journald turns into the entry's priority, so `journalctl -p warning` shows warnings and errors.
 /// </summary>
 internal static class ConsoleLogging
@@ -26,7 +26,7 @@ internal static class ConsoleLogging
     public static ILoggingBuilder AddAgentConsole(this ILoggingBuilder logging, LogLevel minimum, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var journald = environment("JOURNAL_STREAM") is not null;
+        var journald = JournalStream.IsStderr(environment);
         logging.SetMinimumLevel(minimum);
 
         // The libraries' own chatter (host lifetime, Quartz's start/stop lines) only when asked for with Debug.

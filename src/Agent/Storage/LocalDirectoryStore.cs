@@ -28,7 +28,23 @@ internal sealed class LocalDirectoryStore : IObjectStore
 
     public async Task<long> UploadAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        var path = PathOf(key, create: true);
+        string path;
+        try
+        {
+            path = PathOf(key, create: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StoreException { Fault: StoreFault.NotFound })
+        {
+            var failure = ex as StoreException ?? (ex is UnauthorizedAccessException
+                ? new StoreException(StoreFault.Denied, $"cannot create the folder for {key} under {_root}: permission denied; the store directory must be writable by the agent (root without capabilities under systemd: the owner's write bit counts)", ex)
+                : new StoreException(StoreFault.Unavailable, $"cannot create the folder for {key} under {_root}: {ex.Message}", ex));
+
+            // The writer still runs, into a stream that refuses its bytes, as with an S3 store that is down: the
+            // backup pipeline then takes and verifies the snapshot and keeps it in the spool for a later run.
+            await write(new RefusingStream(failure), cancellationToken).ConfigureAwait(false);
+            throw failure;
+        }
+
         try
         {
             return await Guard(key, () => AtomicFile.WriteAsync(path, overwrite: false, async stream =>
@@ -197,6 +213,21 @@ internal sealed class LocalDirectoryStore : IObjectStore
         catch (IOException ex) when (LocalIo.IsDiskFull(ex))
         {
             throw new StoreException(StoreFault.Full, $"the store {_root} is full while writing {key}; free space or prune (etcd-agent backup prune), then retry", ex);
+        }
+    }
+
+    /// <summary>An upload target that cannot be written: every write fails with the store's reason.</summary>
+    private sealed class RefusingStream(StoreException failure) : Codecs.WriteOnlyStream
+    {
+        public override bool CanWrite => true;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromException(failure);
+
+        public override void Write(byte[] buffer, int offset, int count) => throw failure;
+
+        public override void Flush()
+        {
         }
     }
 }

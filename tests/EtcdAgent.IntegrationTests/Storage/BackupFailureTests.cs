@@ -45,6 +45,36 @@ public sealed class BackupFailureTests(SingleEtcdFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task ALocalStoreThatIsGoneStillLeavesTheVerifiedSnapshotInTheSpool()
+    {
+        // A directory store on a mount that is not there (NFS down) at a daemon's tick: like an S3 store that is
+        // down, the snapshot is taken, verified and kept for a later run instead of not being taken at all.
+        var config = _dir.File("local-gone.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            cluster: test
+            etcd:
+              endpoints: [{fixture.Cluster.Endpoints}]
+            store:
+              type: local
+              local:
+                path: {_dir.File("not-mounted")}
+            backup:
+              spoolDir: {_dir.File("spool-local")}
+            schedule:
+              stateDir: {_dir.File("state-local")}
+            """);
+
+        var result = await AgentBinary.RunAsync(["run", "--once", "--config", config]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("does not exist", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("stays in the spool", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(_dir.File("spool-local"), "*.db"));
+        Assert.Single(Directory.GetFiles(_dir.File("spool-local"), "*.manifest.json"));
+        Assert.False(Directory.Exists(_dir.File("not-mounted")));
+    }
+
+    [Fact]
     public async Task SigtermDuringAnUploadExitsZeroAndLeavesNoManifest()
     {
         await FillAsync();

@@ -66,6 +66,8 @@ public sealed class ConfigLoaderTests : IDisposable
     {
         var error = Assert.Throws<ConfigurationException>(() => Load("""
             cluster: Prod Cluster
+            etcd:
+              endpoints: [ftp://10.0.0.1:2379, 10.0.0.2:2379, "https://etcd-3"]
             store:
               type: s3
               s3:
@@ -80,11 +82,14 @@ public sealed class ConfigLoaderTests : IDisposable
             """));
 
         var message = error.Message;
-        Assert.Contains("8 problems", message, StringComparison.Ordinal);
+        Assert.Contains("10 problems", message, StringComparison.Ordinal);
         Assert.Contains("retention.keepLast \"0\" must be a whole number from 1", message, StringComparison.Ordinal);
         Assert.Contains("config.yaml:1:10: cluster", message, StringComparison.Ordinal);
+        Assert.Contains("etcd.endpoints endpoint 'ftp://10.0.0.1:2379' is not a client URL", message, StringComparison.Ordinal);
+        Assert.Contains("etcd.endpoints endpoint 'https://etcd-3' is not a client URL", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.0.2:2379", message, StringComparison.Ordinal);
         Assert.Contains("store.s3.bucket is required", message, StringComparison.Ordinal);
-        Assert.Contains("config.yaml:5:15: store.s3.partSize \"1MiB\" must be a size", message, StringComparison.Ordinal);
+        Assert.Contains("config.yaml:7:15: store.s3.partSize \"1MiB\" must be a size", message, StringComparison.Ordinal);
         Assert.Contains("store.s3.sse \"AES128\" must be one of: none, AES256, aws:kms", message, StringComparison.Ordinal);
         Assert.Contains("store.s3.bucekt is not a known setting", message, StringComparison.Ordinal);
         Assert.Contains("backup.compression \"lz4\"", message, StringComparison.Ordinal);
