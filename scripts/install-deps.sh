@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian: etcd + etcdctl (real servers for the tests),
 # openssl (test certificates), zstd + libzstd1 (the zstd codec and its interop tests), lintian and systemd's
-# systemd-analyze (the packaging tests), node + npm and then
+# systemd-analyze (the packaging tests), promtool (Debian's prometheus package, without its recommends: the
+# monitoring kit's rule tests), node + npm and then
 # s3rver from tests/s3rver/package-lock.json (the real S3-compatible server the tests start). Idempotent: installs
 # only what is missing. The .NET 10 SDK must already be there.
 set -euo pipefail
@@ -29,6 +30,15 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Apart from the list above: its recommends (node_exporter, the web console's libraries) are not needed.
+if ! command -v promtool >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing: prometheus (for promtool)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
 # s3rver, pinned by the committed lockfile; reinstalled when the lockfile changes.

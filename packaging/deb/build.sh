@@ -39,6 +39,9 @@ install -m 0600 "$root/packaging/examples/config.yaml" "$stage/etc/etcd-agent/co
 doc="$stage/usr/share/doc/etcd-agent"
 install -d -m 0755 "$doc/examples"
 install -m 0644 "$root/packaging/examples/"*.yaml "$doc/examples/"
+# The monitoring kit: Prometheus alerting rules, their promtool unit tests and a Grafana dashboard.
+install -d -m 0755 "$doc/examples/monitoring"
+install -m 0644 "$root/packaging/monitoring/"etcd-agent.* "$doc/examples/monitoring/"
 install -m 0644 "$root/README.md" "$doc/README.md"
 install -m 0644 "$here/copyright" "$doc/copyright"
 # A native package (the version has no Debian revision: upstream builds it), so changelog.gz, not changelog.Debian.gz.

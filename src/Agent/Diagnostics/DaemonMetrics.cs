@@ -32,7 +32,11 @@ internal sealed class DaemonMetrics
     private readonly Gauge _lastDrillStageOk;
     private readonly Counter _drillFailures;
     private readonly Counter _failures;
+    private readonly Gauge _backupInterval;
+    private readonly Gauge _drillInterval;
+    private readonly Gauge _lastDrill;
     private DateTimeOffset? _lastSuccessAt;
+    private TimeSpan _interval = TimeSpan.FromHours(1);
     private string _holder = string.Empty;
     private string[]? _drillInfo;
 
@@ -61,10 +65,29 @@ internal sealed class DaemonMetrics
         _lastDrillStageOk = factory.CreateGauge("etcd_agent_last_drill_stage_ok", "Each stage of the last drill: 1 passed, 0 failed.", "stage");
         _drillFailures = factory.CreateCounter("etcd_agent_drill_failures_total", "Failed restore drills by stage.", "stage");
         _failures = factory.CreateCounter("etcd_agent_failures_total", "Failed ticks by stage.", "stage");
+
+        // Exported so alerting rules can say "3 intervals" and "since start" without each operator copying the
+        // schedule into them (packaging/monitoring/etcd-agent.rules.yml).
+        factory.CreateGauge("etcd_agent_start_time_seconds", "When this agent started.").Set(_started.ToUnixTimeSeconds());
+        _backupInterval = factory.CreateGauge("etcd_agent_backup_interval_seconds", "Time between two backup ticks of the schedule.");
+        _backupInterval.Set(_interval.TotalSeconds);
+        _drillInterval = factory.CreateGauge("etcd_agent_drill_interval_seconds", "Time between two scheduled restore drills (0: drills are off).");
+        _lastDrill = factory.CreateGauge("etcd_agent_last_drill_timestamp_seconds", "When this node's last restore drill finished, passed or failed (0: never since start).");
     }
 
     /// <summary>How long between ticks, so health can be judged in ticks.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan Interval
+    {
+        get => _interval;
+        set
+        {
+            _interval = value;
+            _backupInterval.Set(value.TotalSeconds);
+        }
+    }
+
+    /// <summary>How long between scheduled drills; never called (the gauge stays 0) while drills are off.</summary>
+    public void DrillScheduled(TimeSpan interval) => _drillInterval.Set(interval.TotalSeconds);
 
     /// <summary>The daemon's own registry, for the exposition endpoint.</summary>
     public CollectorRegistry Registry => _registry;
@@ -142,6 +165,7 @@ internal sealed class DaemonMetrics
             // A scrape runs beside this without the lock: the result (etcd_agent_last_drill_info, what alerts and
             // dashboards key on) is set last, so a scrape that sees it also sees the timestamp, stages and duration.
             _lastDrillDuration.Set(report.DurationSeconds);
+            _lastDrill.Set(_time.GetUtcNow().ToUnixTimeSeconds());
             if (report.Passed)
             {
                 _lastDrillSuccess.Set(_time.GetUtcNow().ToUnixTimeSeconds());

@@ -9,7 +9,7 @@ namespace EtcdAgent.Scheduling;
 /// <summary>
 /// The daemon's first and last words, around the scheduler (registered before it, so it starts first and stops
 /// last): the spool review of what a crash left (before any job can run), the start-up line, the first STATUS and
-/// the metrics' tick interval; and "Stopping".
+/// the metrics' backup and drill intervals; and "Stopping".
 /// </summary>
 internal sealed partial class DaemonStartup(AgentOptions options, DaemonSchedule.Plan plan, DaemonNotifier notifier, DaemonMetrics metrics,
     TimeProvider time, ILoggerFactory loggers) : IHostedService
@@ -23,6 +23,11 @@ internal sealed partial class DaemonStartup(AgentOptions options, DaemonSchedule
         if (next is { } n1 && plan.Backup.Next(n1) is { } n2)
         {
             metrics.Interval = n2 - n1;
+        }
+
+        if (plan.Drill is { } drill && drill.Next(time.GetUtcNow()) is { } d1 && drill.Next(d1) is { } d2)
+        {
+            metrics.DrillScheduled(d2 - d1);
         }
 
         notifier.NextBackup(next);

@@ -21,7 +21,8 @@ public sealed class DebPackageTests
         Assert.Equal("-rw-------", modes["/etc/etcd-agent/config.yaml"]);
         Assert.True(modes.ContainsKey("/usr/share/man/man8/etcd-agent.8.gz"), $"no man page:\n{listing}");
         Assert.Equal("drwx------", modes["/etc/etcd-agent/"]);
-        foreach (var doc in new[] { "copyright", "changelog.gz", "README.md", "examples/kubeadm-stacked.yaml", "examples/external-etcd.yaml", "examples/local-directory.yaml" })
+        foreach (var doc in new[] { "copyright", "changelog.gz", "README.md", "examples/kubeadm-stacked.yaml", "examples/external-etcd.yaml", "examples/local-directory.yaml",
+            "examples/monitoring/etcd-agent.rules.yml", "examples/monitoring/etcd-agent.rules.test.yml", "examples/monitoring/etcd-agent.grafana.json" })
         {
             Assert.True(modes.ContainsKey("/usr/share/doc/etcd-agent/" + doc), $"{doc} missing from the package:\n{listing}");
         }

@@ -14,9 +14,11 @@ public sealed class DaemonMetricsTests
     /// <summary>Every family, with its type, from the start (labelled ones without series until they get one).</summary>
     private static readonly string[] Types =
     [
+        "# TYPE etcd_agent_backup_interval_seconds gauge",
         "# TYPE etcd_agent_backups_in_store gauge",
         "# TYPE etcd_agent_build_info gauge",
         "# TYPE etcd_agent_drill_failures_total counter",
+        "# TYPE etcd_agent_drill_interval_seconds gauge",
         "# TYPE etcd_agent_failures_total counter",
         "# TYPE etcd_agent_last_backup_duration_seconds gauge",
         "# TYPE etcd_agent_last_backup_raw_bytes gauge",
@@ -26,12 +28,14 @@ public sealed class DaemonMetricsTests
         "# TYPE etcd_agent_last_drill_info gauge",
         "# TYPE etcd_agent_last_drill_stage_ok gauge",
         "# TYPE etcd_agent_last_drill_success_timestamp_seconds gauge",
+        "# TYPE etcd_agent_last_drill_timestamp_seconds gauge",
         "# TYPE etcd_agent_last_failure_timestamp_seconds gauge",
         "# TYPE etcd_agent_last_success_timestamp_seconds gauge",
         "# TYPE etcd_agent_lock_holder_info gauge",
         "# TYPE etcd_agent_prune_locked_backups gauge",
         "# TYPE etcd_agent_prune_old_version_bytes gauge",
         "# TYPE etcd_agent_spool_backlog gauge",
+        "# TYPE etcd_agent_start_time_seconds gauge",
     ];
 
     [Fact]
@@ -40,20 +44,24 @@ public sealed class DaemonMetricsTests
         Assert.Equal(
             [
                 .. Types,
+                "etcd_agent_backup_interval_seconds 3600",
                 "etcd_agent_backups_in_store -1",
                 "etcd_agent_build_info{version=\"1.2.3\"} 1",
+                "etcd_agent_drill_interval_seconds 0",
                 "etcd_agent_last_backup_duration_seconds 0",
                 "etcd_agent_last_backup_raw_bytes 0",
                 "etcd_agent_last_backup_revision 0",
                 "etcd_agent_last_backup_stored_bytes 0",
                 "etcd_agent_last_drill_duration_seconds 0",
                 "etcd_agent_last_drill_success_timestamp_seconds 0",
+                "etcd_agent_last_drill_timestamp_seconds 0",
                 "etcd_agent_last_failure_timestamp_seconds 0",
                 "etcd_agent_last_success_timestamp_seconds 0",
                 "etcd_agent_lock_holder_info{holder=\"\"} 1",
                 "etcd_agent_prune_locked_backups 0",
                 "etcd_agent_prune_old_version_bytes 0",
                 "etcd_agent_spool_backlog 0",
+                "etcd_agent_start_time_seconds 1796117176",
             ],
             Lines(new DaemonMetrics(Frozen(), "1.2.3")));
     }
@@ -61,7 +69,8 @@ public sealed class DaemonMetricsTests
     [Fact]
     public void EveryMetricKeepsItsNameTypeAndLabels()
     {
-        var metrics = new DaemonMetrics(Frozen(), "1.2.3");
+        var metrics = new DaemonMetrics(Frozen(), "1.2.3") { Interval = TimeSpan.FromMinutes(30) };
+        metrics.DrillScheduled(TimeSpan.FromDays(1));
         metrics.Succeeded(2.5, 1000, 400, 42);
         metrics.ServedBy("node \"a\"");
         metrics.ServedBy("node-b");
@@ -77,9 +86,11 @@ public sealed class DaemonMetricsTests
         Assert.Equal(
             [
                 .. Types,
+                "etcd_agent_backup_interval_seconds 1800",
                 "etcd_agent_backups_in_store 3",
                 "etcd_agent_build_info{version=\"1.2.3\"} 1",
                 "etcd_agent_drill_failures_total{stage=\"start\"} 1",
+                "etcd_agent_drill_interval_seconds 86400",
                 "etcd_agent_failures_total{stage=\"etcd\"} 1",
                 "etcd_agent_failures_total{stage=\"upload\"} 2",
                 "etcd_agent_last_backup_duration_seconds 2.5",
@@ -91,12 +102,14 @@ public sealed class DaemonMetricsTests
                 "etcd_agent_last_drill_stage_ok{stage=\"check\"} 1",
                 "etcd_agent_last_drill_stage_ok{stage=\"fetch\"} 1",
                 "etcd_agent_last_drill_success_timestamp_seconds 1796117176",
+                "etcd_agent_last_drill_timestamp_seconds 1796117176",
                 "etcd_agent_last_failure_timestamp_seconds 1796117176",
                 "etcd_agent_last_success_timestamp_seconds 1796117176",
                 "etcd_agent_lock_holder_info{holder=\"node-b\"} 1",
                 "etcd_agent_prune_locked_backups 2",
                 "etcd_agent_prune_old_version_bytes 4096",
                 "etcd_agent_spool_backlog 1",
+                "etcd_agent_start_time_seconds 1796117176",
             ],
             Lines(metrics));
     }
