@@ -60,6 +60,12 @@ internal static class CliApp
         return root;
     }
 
+    /// <summary>
+    /// How long a verb gets after SIGINT/SIGTERM before System.CommandLine returns 128+signal without it: the daemon's
+    /// host shutdown (<see cref="Composition.DaemonHost.ShutdownTimeout"/>) must end first, or a clean stop exits 143.
+    /// </summary>
+    public static readonly TimeSpan ProcessTerminationTimeout = TimeSpan.FromSeconds(30);
+
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
         var root = Build(context);
@@ -81,7 +87,7 @@ internal static class CliApp
         {
             Output = context.Out,
             Error = context.Error,
-            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+            ProcessTerminationTimeout = ProcessTerminationTimeout,
         };
         return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
     }

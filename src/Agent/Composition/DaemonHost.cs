@@ -19,9 +19,10 @@ internal static class DaemonHost
 {
     /// <summary>
     /// How long SIGTERM waits for running jobs (cancelled, their uploads aborted) before the host gives up: inside
-    /// the unit's TimeoutStopSec=45s, so the daemon exits on its own before systemd sends SIGKILL.
+    /// the CLI's own 30 s after a signal (CliApp.ProcessTerminationTimeout; past it the exit code
+    /// would be 143, which systemd counts as a failed stop) and so inside the unit's TimeoutStopSec=45s too.
     /// </summary>
-    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(35);
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
 
     public static IHost Build(AgentOptions options, EtcdConnectionSettings connection, TimeProvider time, Func<string, string?> environment,
         Action<ILoggingBuilder> logging, Action<IServiceCollection>? overrides = null)

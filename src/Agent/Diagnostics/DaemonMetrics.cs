@@ -66,6 +66,13 @@ internal sealed class DaemonMetrics
         _drillFailures = factory.CreateCounter("etcd_agent_drill_failures_total", "Failed restore drills by stage.", "stage");
         _failures = factory.CreateCounter("etcd_agent_failures_total", "Failed ticks by stage.", "stage");
 
+        // Every stage's series exists from the start at 0: a counter that first appears at 1 hides that failure from
+        // increase()/rate(), so an alert on "3 failures" would fire only at the 4th.
+        foreach (var stage in Enum.GetValues<FailureStage>())
+        {
+            _failures.WithLabels(stage.Label());
+        }
+
         // Exported so alerting rules can say "3 intervals" and "since start" without each operator copying the
         // schedule into them (packaging/monitoring/etcd-agent.rules.yml).
         factory.CreateGauge("etcd_agent_start_time_seconds", "When this agent started.").Set(_started.ToUnixTimeSeconds());

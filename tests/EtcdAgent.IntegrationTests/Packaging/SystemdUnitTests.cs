@@ -67,6 +67,8 @@ public sealed partial class SystemdUnitTests : IDisposable
         // must end well inside TimeoutStopSec, or systemd's SIGKILL comes first.
         Assert.True(Composition.DaemonHost.ShutdownTimeout <= TimeSpan.FromSeconds(stopSeconds - 5),
             $"host shutdown timeout {Composition.DaemonHost.ShutdownTimeout} vs {stop}");
+        Assert.True(Composition.DaemonHost.ShutdownTimeout < Commands.CliApp.ProcessTerminationTimeout,
+            "the host must give up on a stuck job before System.CommandLine turns the stop into exit 143");
 
         // .NET's JIT needs writable-then-executable memory; with this the runtime crashes at start.
         Assert.DoesNotContain(settings, s => s.StartsWith("MemoryDenyWriteExecute=", StringComparison.Ordinal));

@@ -125,7 +125,9 @@ internal sealed partial class MultipartUploadStream : WriteOnlyStream, IEarlyFin
             await SendCurrentAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var etags = await Task.WhenAll(_parts).ConfigureAwait(false);
+        // Parts run on the abort token, not the caller's: waiting for them must still end when the caller cancels
+        // (SIGTERM while a part hangs on a dead connection), so the caller's catch can abort the upload.
+        var etags = await Task.WhenAll(_parts).WaitAsync(cancellationToken).ConfigureAwait(false);
         await Translated("completing the upload of", () => _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
         {
             BucketName = _options.Bucket,
