@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need on Debian: etcd + etcdctl (real servers for the tests),
 # openssl (test certificates), zstd + libzstd1 (the zstd codec and its interop tests), lintian and systemd's
-# systemd-analyze (the packaging tests), promtool (Debian's prometheus package, without its recommends: the
+# systemd (the packaging tests run it as PID 1 in a sandbox), Ceph RGW, promtool (Debian's prometheus package, without its recommends: the
 # monitoring kit's rule tests), node + npm and then
 # s3rver from tests/s3rver/package-lock.json (the real S3-compatible server the tests start). Idempotent: installs
 # only what is missing. The .NET 10 SDK must already be there.
@@ -16,7 +16,12 @@ command -v zstd >/dev/null 2>&1 || need+=(zstd)            # CLI for codec inter
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)               # the demo reads the daemon's /metrics
 command -v lintian >/dev/null 2>&1 || need+=(lintian)         # the .deb test lints the package
-command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) # verify + security score of the unit (offline)
+# systemd-analyze (verify + security score of the unit) and systemd itself: the packaging tests boot it as PID 1 in a
+# sandbox (util-linux's unshare/nsenter, iproute2 for the sandbox's own loopback, python3 for the hardening probe).
+{ command -v systemd-analyze >/dev/null 2>&1 && [ -x /lib/systemd/systemd ]; } || need+=(systemd)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+[ -x /usr/bin/python3 ] || need+=(python3)
 for tool in "$@"; do
   case "$tool" in
     hyperfine) command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine) ;;
@@ -30,6 +35,15 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Ceph RGW, the second real S3 (mon + OSD + radosgw, started by the tests), and promtool: without their recommends.
+if ! command -v radosgw >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing: ceph-mon ceph-osd radosgw (Ceph RGW)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends ceph-mon ceph-osd radosgw >/dev/null
 fi
 
 # Apart from the list above: its recommends (node_exporter, the web console's libraries) are not needed.

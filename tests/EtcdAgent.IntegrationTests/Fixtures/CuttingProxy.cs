@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
@@ -10,57 +9,32 @@ namespace EtcdAgent.IntegrationTests.Fixtures;
 /// etcd has had time to apply it both connections are reset. The client sees its connection drop after sending, the
 /// one case where it cannot know whether the request took effect.
 /// </summary>
-public sealed class CuttingProxy : IAsyncDisposable
+public sealed class CuttingProxy : LoopbackProxy
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
     private readonly byte[] _marker;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accept;
     private volatile bool _cut;
 
     public CuttingProxy(Uri target, string marker)
+        : base(target)
     {
-        _target = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
         Marker = marker;
         _marker = Encoding.UTF8.GetBytes(marker);
-        _listener.Start();
-        _accept = AcceptAsync();
+        Start();
     }
 
     public string Marker { get; }
 
-    public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
-
     /// <summary>True once a request with the marker went through and the connection was cut.</summary>
     public bool Cut => _cut;
 
-    private async Task AcceptAsync()
-    {
-        try
-        {
-            while (true)
-            {
-                var client = await _listener.AcceptSocketAsync(_stop.Token);
-                var server = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                await server.ConnectAsync(_target, _stop.Token);
-                _ = PumpAsync(client, server, fromClient: true);
-                _ = PumpAsync(server, client, fromClient: false);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private async Task PumpAsync(Socket from, Socket to, bool fromClient)
+    protected override async Task PumpAsync(Socket source, Socket target, bool fromClient)
     {
         var buffer = new byte[64 * 1024];
         try
         {
             while (true)
             {
-                var n = await from.ReceiveAsync(buffer, _stop.Token);
+                var n = await source.ReceiveAsync(buffer, Stop.Token);
                 if (n == 0)
                 {
                     break;
@@ -69,14 +43,14 @@ public sealed class CuttingProxy : IAsyncDisposable
                 if (fromClient && !_cut && buffer.AsSpan(0, n).IndexOf(_marker) >= 0)
                 {
                     _cut = true;
-                    await to.SendAsync(buffer.AsMemory(0, n), _stop.Token);
+                    await target.SendAsync(buffer.AsMemory(0, n), Stop.Token);
 
                     // etcd applies the write; its answer never reaches the client. Then reset both sides.
-                    await Task.Delay(TimeSpan.FromMilliseconds(700), _stop.Token);
-                    from.LingerState = new LingerOption(true, 0);
-                    to.LingerState = new LingerOption(true, 0);
-                    from.Close();
-                    to.Close();
+                    await Task.Delay(TimeSpan.FromMilliseconds(700), Stop.Token);
+                    source.LingerState = new LingerOption(true, 0);
+                    target.LingerState = new LingerOption(true, 0);
+                    source.Close();
+                    target.Close();
                     return;
                 }
 
@@ -85,7 +59,7 @@ public sealed class CuttingProxy : IAsyncDisposable
                     continue;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, n), _stop.Token);
+                await target.SendAsync(buffer.AsMemory(0, n), Stop.Token);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
@@ -93,16 +67,8 @@ public sealed class CuttingProxy : IAsyncDisposable
         }
         finally
         {
-            from.Dispose();
-            to.Dispose();
+            source.Dispose();
+            target.Dispose();
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _accept;
-        _stop.Dispose();
     }
 }
