@@ -26,6 +26,8 @@ for tool in "$@"; do
   case "$tool" in
     hyperfine) command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine) ;;
     time) [ -x /usr/bin/time ] || need+=(time) ;;
+    # NativeAOT's native link (make publish): clang as the linker driver, zlib for the runtime's compression.
+    aot) command -v clang >/dev/null 2>&1 || need+=(clang); [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev) ;;
   esac
 done
 

@@ -158,8 +158,8 @@ public sealed class ExitCodeTableTests(EtcdAndS3Fixture fixture) : IClassFixture
         var mount = _dir.File("small13");
         Directory.CreateDirectory(mount);
         var config = WriteConfig("local", "full", localPath: mount, compression: "none");
-        const string script = "mount -t tmpfs -o size=256k,mode=0700 tmpfs \"$0\" || exit 99; dotnet \"$1\" backup create --config \"$2\"; rc=$?; echo \"left: [$(ls -A \"$0\")]\"; exit $rc";
-        var result = await ProcessRunner.RunAsync("unshare", ["-rm", "sh", "-c", script, mount, AgentBinary.DllPath, config],
+        const string script = "mount -t tmpfs -o size=256k,mode=0700 tmpfs \"$0\" || exit 99; \"$1\" backup create --config \"$2\"; rc=$?; echo \"left: [$(ls -A \"$0\")]\"; exit $rc";
+        var result = await ProcessRunner.RunAsync("unshare", ["-rm", "sh", "-c", script, mount, AgentBinary.Path, config],
             new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
 
         Assert.True(result.ExitCode == 13, result.Stdout + result.Stderr);

@@ -1,9 +1,12 @@
 namespace EtcdAgent.IntegrationTests.Fixtures;
 
-/// <summary>Runs the built etcd-agent (copied beside the tests by the project reference) as a separate process.</summary>
+/// <summary>
+/// Runs the shipped etcd-agent — the NativeAOT binary `make publish` builds, which the .deb packages — as a separate
+/// process, so an AOT or trimming break fails the end-to-end tests, not a user.
+/// </summary>
 public static class AgentBinary
 {
-    public static string DllPath => Path.Combine(AppContext.BaseDirectory, "etcd-agent.dll");
+    public static string Path => RepoPaths.PublishedBinary;
 
     public static Task<ProcessRunner.Result> RunAsync(IEnumerable<string> args, IDictionary<string, string?>? environment = null)
     {
@@ -20,7 +23,7 @@ public static class AgentBinary
             env[key] = value;
         }
 
-        return ProcessRunner.RunAsync("dotnet", new[] { DllPath }.Concat(args), env, TimeSpan.FromSeconds(60));
+        return ProcessRunner.RunAsync(Path, args, env, TimeSpan.FromSeconds(60));
     }
 
     public static Task<ProcessRunner.Result> RunAsync(params string[] args) => RunAsync(args, null);

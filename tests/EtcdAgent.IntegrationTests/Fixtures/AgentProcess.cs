@@ -34,8 +34,7 @@ public sealed class AgentProcess : IDisposable
 
     public static AgentProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(AgentBinary.DllPath);
+        var psi = new ProcessStartInfo(AgentBinary.Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);

@@ -7,7 +7,7 @@ public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The published (trimmed, single-file) binary; `make test` publishes before it tests.</summary>
+    /// <summary>The published NativeAOT binary (what the .deb ships); `make test` publishes before it tests.</summary>
     public static string PublishedBinary => Built(Path.Combine("artifacts", "publish", "etcd-agent"), "make publish");
 
     /// <summary>The single version source, as the build and the .deb read it.</summary>

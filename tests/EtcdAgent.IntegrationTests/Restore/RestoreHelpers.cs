@@ -16,7 +16,7 @@ internal static class RestoreHelpers
         using var spool = new TempDir("etcd-agent-test-spool");
         var environment = Environment();
         environment["ETCD_AGENT_BACKUP__SPOOLDIR"] = spool.Path;
-        return await ProcessRunner.RunAsync("dotnet", new[] { AgentBinary.DllPath }.Concat(args), environment, timeout ?? TimeSpan.FromSeconds(120));
+        return await ProcessRunner.RunAsync(AgentBinary.Path, args, environment, timeout ?? TimeSpan.FromSeconds(120));
     }
 
     public static Dictionary<string, string?> Environment() => new()

@@ -108,8 +108,8 @@ public sealed class SnapshotSaveTests(SingleEtcdFixture fixture) : IClassFixture
         // from inside the namespace shows what the failed run left there.
         var mount = _dir.File("small");
         Directory.CreateDirectory(mount);
-        const string script = "mount -t tmpfs -o size=256k tmpfs \"$0\" || exit 99; dotnet \"$1\" snapshot save \"$0/snap.db\" --endpoints \"$2\"; rc=$?; echo \"left: [$(ls -A \"$0\")]\"; exit $rc";
-        var result = await ProcessRunner.RunAsync("unshare", ["-rm", "sh", "-c", script, mount, AgentBinary.DllPath, fixture.Cluster.Endpoints],
+        const string script = "mount -t tmpfs -o size=256k tmpfs \"$0\" || exit 99; \"$1\" snapshot save \"$0/snap.db\" --endpoints \"$2\"; rc=$?; echo \"left: [$(ls -A \"$0\")]\"; exit $rc";
+        var result = await ProcessRunner.RunAsync("unshare", ["-rm", "sh", "-c", script, mount, AgentBinary.Path, fixture.Cluster.Endpoints],
             new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent" });
 
         Assert.NotEqual(99, result.ExitCode);

@@ -37,10 +37,10 @@ public sealed class SpoolTests(SingleEtcdFixture fixture) : IClassFixture<Single
         const string script = """
             mount -t tmpfs -o size=256k tmpfs "$0" || exit 99
             for verb in "backup create" "run --once" "backup verify latest"; do
-              echo "== $verb"; dotnet "$1" $verb --config "$2" 2>&1; echo "== rc=$? left: [$(ls -A "$0")]"
+              echo "== $verb"; "$1" $verb --config "$2" 2>&1; echo "== rc=$? left: [$(ls -A "$0")]"
             done
             """;
-        var result = await ProcessRunner.RunAsync("unshare", ["-rm", "sh", "-c", script, mount, AgentBinary.DllPath, config],
+        var result = await ProcessRunner.RunAsync("unshare", ["-rm", "sh", "-c", script, mount, AgentBinary.Path, config],
             new Dictionary<string, string?> { ["ETCD_AGENT_KUBEADM_PKI_DIR"] = "/nonexistent", ["ETCD_AGENT_ENDPOINTS"] = null, ["ETCDCTL_ENDPOINTS"] = null }, TimeSpan.FromMinutes(2));
         Assert.NotEqual(99, result.ExitCode);
         var sections = result.Stdout.Split("== ", StringSplitOptions.RemoveEmptyEntries);
