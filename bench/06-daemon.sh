@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib-etcd.sh
 out=${1:-artifacts/bench}
 duration=${DURATION:-600}
-agent=artifacts/publish/etcd-agent
+agent=${AGENT:-artifacts/publish/etcd-agent}   # AGENT=PATH measures another build
 work=$(mktemp -d -t etcd-agent-daemon-bench-XXXXXX)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; etcd_stop; rm -rf "$work"' EXIT

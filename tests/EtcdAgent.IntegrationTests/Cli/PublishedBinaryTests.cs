@@ -5,8 +5,8 @@ using Xunit;
 namespace EtcdAgent.IntegrationTests.Cli;
 
 /// <summary>
-/// The shipped form — trimmed, single-file, ReadyToRun (`make publish`) — against real etcd. Trimming can remove
-/// code that only runs at run time (reflection, JSON), which `dotnet test` on the untrimmed build never notices.
+/// The shipped form — the NativeAOT binary (`make publish`) — against real etcd. AOT compilation and trimming can remove
+/// code that only runs at run time (reflection, JSON), which `dotnet test` on the JIT build never notices.
 /// </summary>
 public sealed class PublishedBinaryTests(SingleEtcdFixture fixture) : IClassFixture<SingleEtcdFixture>, IDisposable
 {

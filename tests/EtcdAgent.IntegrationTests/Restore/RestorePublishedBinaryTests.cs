@@ -5,7 +5,7 @@ using static EtcdAgent.IntegrationTests.Restore.RestoreHelpers;
 namespace EtcdAgent.IntegrationTests.Restore;
 
 /// <summary>
-/// Restore with the shipped (trimmed, single-file) binary — trimming must not have removed what the journal, the
+/// Restore with the shipped (NativeAOT) binary — AOT compilation must not have removed what the journal, the
 /// YAML reader or the wizard's library need — and its refusal to run as an ordinary user.
 /// </summary>
 public sealed class RestorePublishedBinaryTests : IDisposable
