@@ -40,9 +40,17 @@ public sealed class StallingProxy : LoopbackProxy
                 forwarded += n;
                 if (fromClient && forwarded > _stallAfterBytes && Interlocked.Exchange(ref _stalledOnce, 1) == 0)
                 {
-                    // Hold the connection open and read nothing more: the sender's window fills and its write hangs.
+                    // Nothing more reaches the store and no answer comes back: the client's request hangs. What it still
+                    // sends is swallowed; once it gives up and closes, the store's side is reset, as when a client
+                    // process dies mid-request — a half-received request left open would keep the store (Ceph RGW)
+                    // busy with it long after the test.
                     _stalled.TrySetResult();
-                    await Task.Delay(Timeout.Infinite, Stop.Token);
+                    target.LingerState = new LingerOption(true, 0);
+                    while (await source.ReceiveAsync(buffer, Stop.Token) > 0)
+                    {
+                    }
+
+                    break;
                 }
 
                 await target.SendAsync(buffer.AsMemory(0, n), Stop.Token);
