@@ -3,9 +3,10 @@ using System.Net.Sockets;
 namespace EtcdAgent.IntegrationTests.Fixtures;
 
 /// <summary>
-/// A TCP proxy in front of a store that freezes the first connection to send more than a threshold of bytes (an
-/// upload's body) — the bytes stop mid-request as on a hung network path — while every other connection, including
-/// the ones a client opens afterwards to abort, passes through. For "stop the service during an upload".
+/// A TCP proxy in front of a store that hangs the first connection to send more than a threshold of bytes (an
+/// upload's body): nothing more reaches the store and no answer comes back, as on a hung network path, while every
+/// other connection, including the ones a client opens afterwards to abort, passes through. For "stop the service
+/// during an upload".
 /// </summary>
 public sealed class StallingProxy : LoopbackProxy
 {
