@@ -77,8 +77,10 @@ internal sealed partial class DrillTick(AgentOptions options, EtcdClient client,
 #pragma warning restore CA1031
         {
             // What the drill's own steps did not claim (the lock did) is the drill's: no backup yet, a missing key.
-            Log.DrillFailed(_logger, "latest", FailureStages.Of(ex.At(FailureStage.Drill)).Label(), ex.Message);
+            // Metrics first: whoever reads the log line (an operator, a test) then sees /metrics already counting it.
+            var stage = FailureStages.Of(ex.At(FailureStage.Drill)).Label();
             metrics.DrillFinished(new DrillReport { BackupId = "latest", Mode = "full", Result = "fail", FailedStage = "other", Error = ex.Message, Stages = [] });
+            Log.DrillFailed(_logger, "latest", stage, ex.Message);
         }
     }
 
