@@ -3,7 +3,7 @@ using Xunit;
 
 namespace EtcdAgent.IntegrationTests.Packaging;
 
-/// <summary>The .deb `make deb-amd64` built (make test builds it first): its contents and lintian. DebInstallTests installs it.</summary>
+/// <summary>The .deb `make deb-amd64` built (make test builds it first): its contents and lintian. The Sandbox tests install it under a real systemd.</summary>
 public sealed class DebPackageTests
 {
     private const string Unit = "/lib/systemd/system/etcd-agent.service";

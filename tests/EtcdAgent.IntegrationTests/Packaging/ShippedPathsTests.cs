@@ -65,7 +65,7 @@ public sealed partial class ShippedPathsTests
         var options = ConfigLoader.Load(RepoPaths.File("packaging", "examples", "config.yaml"), _ => null);
         var writable = WritableUnderTheUnit();
 
-        // The directories postinst creates, because the shipped config names them (DebInstallTests checks it does).
+        // The directories postinst creates, because the shipped config names them (Sandbox/PackageLifecycleTests and ShippedConfigTests check it does, under a real systemd).
         Assert.Equal("/var/lib/etcd-agent/backups", options.Store.LocalPath);
         Assert.Equal("/var/lib/etcd-agent/spool", options.Backup.SpoolDir);
         Assert.Equal("/var/lib/etcd-agent", options.Schedule.StateDir);

@@ -25,7 +25,7 @@ public sealed partial class SystemdUnitTests : IDisposable
     public async Task UnitVerifiesWithThePublishedBinaryAtItsExecStart()
     {
         var unit = UnitWithPublishedBinary();
-        // --man=no: the unit's man:etcd-agent(8) is only there once the package is; DebInstallTests checks it too.
+        // --man=no: the unit's man:etcd-agent(8) is only there once the package is; the sandbox tests load and start the installed unit under a real systemd.
         var result = await ProcessRunner.RunAsync("systemd-analyze", ["verify", "--man=no", unit]);
 
         // verify exits 0 on some problems it only logs (an unknown key, a bad value): any line about our unit fails.
