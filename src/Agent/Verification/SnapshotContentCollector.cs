@@ -11,14 +11,14 @@ namespace EtcdAgent.Verification;
 /// `key` bucket key is a revision (8-byte main, '_', 8-byte sub, optional 't' for a tombstone) strictly after the
 /// previous one, and every value decodes as mvccpb.KeyValue whose mod_revision matches its key.
 /// </summary>
-internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisitor
+internal sealed class SnapshotContentCollector(bool checkContent, int liveKeyRun = LiveKeyCounter.DefaultRunEntries) : IBboltVisitor, IDisposable
 {
     private const string HexPrefix = "hex:";
     private readonly Dictionary<string, long> _buckets = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
-    // Live keys are tracked by a 64-bit hash of the user key: 8 bytes per live key instead of the key itself.
-    private readonly HashSet<ulong> _live = [];
+    // Live keys are tracked by a 64-bit hash of the user key, in memory that does not grow with their number.
+    private readonly LiveKeyCounter _live = new(liveKeyRun);
 
     // The walk allocates a little per page; without this the GC's gen0 budget, not the data, decides RSS.
     private readonly Diagnostics.GarbageCap _memory = new();
@@ -44,7 +44,7 @@ internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisito
     public bool SawMetaBucket { get; private set; }
 
     public SnapshotStatus ToStatus(long totalSize) => new(_crc.Value, Revision, TotalKey, totalSize,
-        _liveKnown ? _live.Count : null, StorageVersion, ConsistentIndex,
+        _liveKnown ? _live.Count() : null, StorageVersion, ConsistentIndex,
         _order.ToDictionary(b => b, b => _buckets[b], StringComparer.Ordinal));
 
     public void EnterBucket(ReadOnlySpan<byte> name, int depth)
@@ -160,16 +160,10 @@ internal sealed class SnapshotContentCollector(bool checkContent) : IBboltVisito
             Fault(key, $"value has create_revision {kv.CreateRevision}, mod_revision {kv.ModRevision}, version {kv.Version}: impossible together");
         }
 
-        var id = Fnv1a64.Hash(kv.Key.Span);
-        if (tombstone)
-        {
-            _live.Remove(id);
-        }
-        else
-        {
-            _live.Add(id);
-        }
+        _live.Record(Fnv1a64.Hash(kv.Key.Span), live: !tombstone);
     }
+
+    public void Dispose() => _live.Dispose();
 
     /// <summary>
     /// A top-level bucket's name as the status shows it: the text when the bytes are UTF-8, else "hex:" and the

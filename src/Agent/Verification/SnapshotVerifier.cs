@@ -85,7 +85,7 @@ internal static class SnapshotVerifier
             }
 
             var walker = new BboltWalker(file);
-            var collector = new SnapshotContentCollector(checkContent);
+            using var collector = new SnapshotContentCollector(checkContent);
             walker.Walk(collector);
             if (checkContent && !(collector.SawKeyBucket && collector.SawMetaBucket))
             {

@@ -23,7 +23,15 @@ internal sealed class BboltFile : IDisposable
     /// </summary>
     public const long MaxSpanBytes = 64L * 1024 * 1024;
 
+    // Read-ahead for sequential runs of pages: a tree written in key order lies mostly in page order, and one
+    // positioned read per 4 KiB page made the syscalls a third of `snapshot status`'s time (perf, issue 21).
+    private const int ReadAheadBytes = 128 * 1024;
+
     private readonly SafeFileHandle _handle;
+    private byte[]? _window;
+    private long _windowStart = -1;
+    private int _windowLength;
+    private long _lastEnd = -1;
 
     private BboltFile(SafeFileHandle handle, long dataLength, int pageSize, BboltMeta meta, int metaPage, string? otherMetaProblem)
     {
@@ -148,7 +156,7 @@ internal sealed class BboltFile : IDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(PageSize);
         try
         {
-            ReadExactly(_handle, buffer.AsSpan(0, PageSize), id * PageSize);
+            ReadAt(buffer.AsSpan(0, PageSize), id * PageSize);
             var headerId = BinaryPrimitives.ReadUInt64LittleEndian(buffer);
             var flags = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(8));
             var count = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(10));
@@ -175,7 +183,7 @@ internal sealed class BboltFile : IDisposable
                 buffer.AsSpan(0, PageSize).CopyTo(larger);
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = larger;
-                ReadExactly(_handle, buffer.AsSpan(PageSize, (int)span - PageSize), (id * PageSize) + PageSize);
+                ReadAt(buffer.AsSpan(PageSize, (int)span - PageSize), (id * PageSize) + PageSize);
             }
 
             return new Page(id, flags, count, overflow, buffer, (int)span);
@@ -186,6 +194,36 @@ internal sealed class BboltFile : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from <paramref name="offset"/>: from the read-ahead window when it holds those
+    /// bytes; a read that continues the previous one refills the window first (a sequential run); any other read
+    /// goes straight to the file, so a scattered tree costs no more than before.
+    /// </summary>
+    private void ReadAt(Span<byte> buffer, long offset)
+    {
+        var sequential = offset == _lastEnd;
+        _lastEnd = offset + buffer.Length;
+        if (!InWindow(offset, buffer.Length) && sequential && buffer.Length < ReadAheadBytes)
+        {
+            _window ??= new byte[ReadAheadBytes];
+            _windowLength = (int)Math.Min(ReadAheadBytes, DataLength - offset);
+            _windowStart = offset;
+            ReadExactly(_handle, _window.AsSpan(0, _windowLength), offset);
+        }
+
+        if (InWindow(offset, buffer.Length))
+        {
+            _window.AsSpan((int)(offset - _windowStart), buffer.Length).CopyTo(buffer);
+            return;
+        }
+
+        ReadExactly(_handle, buffer, offset);
+    }
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(_window))]
+    private bool InWindow(long offset, int length) =>
+        _window is not null && offset >= _windowStart && offset + length <= _windowStart + _windowLength;
 
     private static bool IsPlausiblePageSize(uint size) => size is >= 512 and <= 16 * 1024 * 1024 && (size & (size - 1)) == 0;
 
