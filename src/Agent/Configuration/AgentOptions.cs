@@ -111,7 +111,9 @@ internal sealed record S3Options
 
     public const bool DefaultChecksumWhenRequired = true;
 
-    public const long DefaultPartSize = 16L << 20;
+    // 8 MiB × 2 in flight: 16 MiB of part buffers, half of what 16 MiB parts cost, for a 1 GB snapshot 33 parts
+    // instead of 17 (issue 21: backup create under 96 MB). 10,000 parts × 8 MiB is 80 GiB, ten times etcd's 8 GiB limit.
+    public const long DefaultPartSize = 8L << 20;
 
     public const int DefaultPartsInFlight = 2;
 
