@@ -29,6 +29,12 @@ internal interface IObjectStore : IDisposable
     /// <summary>Opens an object for reading; <see cref="StoreFault.NotFound"/> when it does not exist.</summary>
     Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens a backup payload: an object whose every byte the caller hashes and checks against its manifest (sha256
+    /// and size). A store may leave out its own check of the transfer, which would only hash the same bytes twice.
+    /// </summary>
+    Task<Stream> OpenPayloadAsync(string key, CancellationToken cancellationToken) => OpenReadAsync(key, cancellationToken);
+
     /// <summary>Every object whose key starts with <paramref name="prefix"/>.</summary>
     IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
 

@@ -95,6 +95,22 @@ internal sealed class S3ObjectStore : IObjectStore
         return new ResponseStream(response);
     }
 
+    public async Task<Stream> OpenPayloadAsync(string key, CancellationToken cancellationToken)
+    {
+        var response = await Call($"reading {Location}/{key}",
+            () => _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = Full(key) }, cancellationToken)).ConfigureAwait(false);
+
+        // When the ETag looks like an MD5 (a single-PUT object; s3rver's multipart ones too) the SDK hashes the body
+        // with its managed MD5: 16 % of a 1 GB restore's CPU (perf, issue 21), for bytes BackupFetcher hashes with
+        // sha256 and checks against the manifest anyway. Read the HTTP body under it.
+        if (response.ResponseStream is Amazon.Runtime.Internal.Util.MD5Stream md5)
+        {
+            response.ResponseStream = md5.GetNonWrapperBaseStream();
+        }
+
+        return new ResponseStream(response);
+    }
+
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = Full(prefix) };

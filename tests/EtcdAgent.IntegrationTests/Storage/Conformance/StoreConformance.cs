@@ -34,6 +34,21 @@ public abstract class StoreConformance<TServer>(TServer server, ITestOutputHelpe
     // ---- 1. Multipart uploads, aborts, pending uploads ------------------------------------------------------------
 
     [Fact]
+    public async Task APayloadReadWithoutTheStoresOwnChecksumIsTheSameBytesAndAMissingOneIsNotFound()
+    {
+        // A single PUT's ETag is an MD5, which the S3 SDK would check on read; the payload read skips that hash and
+        // must still return exactly the object (BackupFetcher checks the manifest's sha256 itself).
+        var options = await FreshAsync("payload");
+        using var store = Open(options, new ListLogger<S3ObjectStore>());
+        var data = RandomNumberGenerator.GetBytes(300_001);
+        await store.PutAsync($"{Cluster}/one-put", data, CancellationToken.None);
+
+        Assert.Equal(data, await ReadAllAsync(store, $"{Cluster}/one-put", payload: true));
+        var missing = await Assert.ThrowsAsync<StoreException>(() => store.OpenPayloadAsync($"{Cluster}/none", CancellationToken.None));
+        Assert.Equal(StoreFault.NotFound, missing.Fault);
+    }
+
+    [Fact]
     public async Task AnObjectOfSeveralPartsWrittenInOddSizedWritesReadsBackByteIdentical()
     {
         var options = await FreshAsync("multipart");
@@ -56,6 +71,7 @@ public abstract class StoreConformance<TServer>(TServer server, ITestOutputHelpe
 
         Assert.Equal(data.Length, written);
         Assert.Equal(data, await ReadAllAsync(store, key));
+        Assert.Equal(data, await ReadAllAsync(store, key, payload: true));
         var listed = Assert.Single(await ListAsync(store, $"{Cluster}/"));
         Assert.Equal((key, (long)data.Length), (listed.Key, listed.Size));
         await AssertNothingPendingAsync(store, $"{Cluster}/");
@@ -521,9 +537,11 @@ public abstract class StoreConformance<TServer>(TServer server, ITestOutputHelpe
         return items;
     }
 
-    private static async Task<byte[]> ReadAllAsync(IObjectStore store, string key)
+    private static async Task<byte[]> ReadAllAsync(IObjectStore store, string key, bool payload = false)
     {
-        await using var stream = await store.OpenReadAsync(key, CancellationToken.None);
+        await using var stream = payload
+            ? await store.OpenPayloadAsync(key, CancellationToken.None)
+            : await store.OpenReadAsync(key, CancellationToken.None);
         using var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();
