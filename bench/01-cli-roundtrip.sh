@@ -34,3 +34,15 @@ for verb in "endpoint status" "member list"; do
   printf '%s|%s|%s|%s|%s|%s\n' "$verb" "$agent_ms" "$etcdctl_ms" "$ratio" "$agent_rss" "$etcdctl_rss" >> "$out/results.psv.tmp"
 done
 mv "$out/results.psv.tmp" "$out/cli-results.psv"
+
+# `version`: no etcd, no connection — the start-up every verb pays (issue 21: <= 20 MB peak RSS). Mean of 30 runs
+# and the highest peak RSS of 5.
+hyperfine -N --warmup 3 --runs 30 --export-csv "$out/cli-version.csv" "$agent version" >/dev/null
+version_ms=$(awk -F, 'NR==2 {printf "%.1f", $2*1000}' "$out/cli-version.csv")
+version_rss=0
+for _ in 1 2 3 4 5; do
+  /usr/bin/time -f "%M" -o "$work/version.time" "$agent" version >/dev/null
+  version_rss=$(( $(cat "$work/version.time") > version_rss ? $(cat "$work/version.time") : version_rss ))
+done
+echo "version: ${version_ms} ms, peak RSS ${version_rss} KiB"
+printf '%s|%s\n' "$version_ms" "$version_rss" > "$out/version-results.psv"

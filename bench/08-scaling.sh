@@ -13,7 +13,7 @@
 # Env: SIZES (GiB, default "0.25 1 2"), ROUNDS (alternating rounds per size, default 3).
 # Writes OUT/scaling-results.psv, one line per size measured (appended as each size finishes, so a run cut short
 # still leaves the sizes it finished):
-#   label|gib|db_bytes|file_bytes|rounds|backup_s|backup_kib|save_s|save_kib|status_s|status_kib|estatus_s|estatus_kib|stored|load_before|load_after
+#   label|gib|db_bytes|file_bytes|rounds|backup_s|backup_kib|save_s|save_kib|status_s|status_kib|estatus_s|estatus_kib|stored|load_before|load_after|verify_s|verify_kib
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -119,10 +119,15 @@ YAML
     run "$work/estatus.txt" etcdctl snapshot status "$snap" -w json
   done
   echo "${label} snapshot status: etcd-agent $(med "$work/status.txt") s $(peak "$work/status.txt") KiB, etcdctl $(med "$work/estatus.txt") s $(peak "$work/estatus.txt") KiB"
+  # snapshot verify (sha256 of every byte, structure and content): its memory must not grow with the key count either.
+  for i in $(seq 1 "$rounds"); do
+    run "$work/verify.txt" "$agent" snapshot verify "$snap"
+  done
+  echo "${label} snapshot verify: etcd-agent $(med "$work/verify.txt") s $(peak "$work/verify.txt") KiB"
 
-  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$label" "$gib" "$db" "$(stat -c %s "$snap")" "$rounds" \
+  printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$label" "$gib" "$db" "$(stat -c %s "$snap")" "$rounds" \
     "$(med "$work/backup.txt")" "$(peak "$work/backup.txt")" "$(med "$work/save.txt")" "$(peak "$work/save.txt")" \
     "$(med "$work/status.txt")" "$(peak "$work/status.txt")" "$(med "$work/estatus.txt")" "$(peak "$work/estatus.txt")" \
-    "${stored:-0}" "$load_before" "$(load1)" | tee -a "$out/scaling-results.psv"
+    "${stored:-0}" "$load_before" "$(load1)" "$(med "$work/verify.txt")" "$(peak "$work/verify.txt")" | tee -a "$out/scaling-results.psv"
   rm -rf "$work"; work=""
 done

@@ -77,6 +77,76 @@ if [ -s "$out/scaling-results.psv" ]; then
   echo "| \`snapshot status\`, scaling run, ${gib_} GiB | ${st} s | \`etcdctl snapshot status\`: ${es} s | $(awk -v a="$st" -v b="$es" 'BEGIN {printf "%.2f", a/b}')× | $(mib "$sk") | $(gib "$db") |"
 fi
 
+# ---- Issue 21's goals, each from this run's result files ---------------------------------------------------------
+# MB is 10^6 bytes here, as the issue writes it: 20 MB = 19531 KiB, 40 MB = 39063, 48 MB = 46875, 96 MB = 93750.
+goal_rows=""
+goal() { # text target measured ok(1/0)
+  local verdict="**missed**"
+  [ "$4" = 1 ] && verdict="met"
+  goal_rows+="| $1 | $2 | $3 | ${verdict} |"$'\n'
+}
+le() { awk -v a="$1" -v b="$2" 'BEGIN {print (a <= b) ? 1 : 0}'; }
+both() { [ "$1" = 1 ] && [ "$2" = 1 ] && echo 1 || echo 0; }
+if [ -f "$out/cli-results.psv" ]; then
+  while IFS='|' read -r verb a e r ar _; do
+    goal "\`$verb\` wall vs etcdctl" "≤ 2×" "${r}× (${a} vs ${e} ms)" "$(le "$r" 2)"
+  done < "$out/cli-results.psv"
+fi
+if [ -f "$out/version-results.psv" ]; then
+  IFS='|' read -r vms vrss < "$out/version-results.psv"
+  goal "\`version\` peak RSS" "≤ 20 MB" "$(awk -v k="$vrss" 'BEGIN {printf "%.1f MB (%.1f MiB)", k*1024/1e6, k/1024}'), ${vms} ms" "$(le "$vrss" 19531)"
+fi
+mb() { awk -v k="$1" 'BEGIN {printf "%.1f MB", k*1024/1e6}'; }
+if [ -f "$out/snapshot-results.psv" ]; then
+  IFS='|' read -r _ _ median _ _ ar _ < "$out/snapshot-results.psv"
+  goal "\`snapshot save\` (Kubernetes-like 1 GiB)" "≤ 0.8×, ≤ 48 MB" "${median}×, $(mb "$ar")" "$(both "$(le "$median" 0.8)" "$(le "$ar" 46875)")"
+fi
+if [ -f "$out/random-results.psv" ]; then
+  IFS='|' read -r _ _ _ _ sr sk _ _ tr tk _ _ br bk _ < "$out/random-results.psv"
+  goal "\`snapshot save\` (random values 1 GiB)" "≤ 0.8×, ≤ 48 MB" "${sr}×, $(mb "$sk")" "$(both "$(le "$sr" 0.8)" "$(le "$sk" 46875)")"
+fi
+if [ -f "$out/status-results.psv" ]; then
+  IFS='|' read -r _ _ ratio am em ar _ vm vr < "$out/status-results.psv"
+  goal "\`snapshot status\` (Kubernetes-like 1 GiB)" "≤ 0.6× etcdctl status, ≤ 48 MB" "${ratio}×, $(mb "$ar")" "$(both "$(le "$ratio" 0.6)" "$(le "$ar" 46875)")"
+  vratio=$(awk -v a="$vm" -v b="$em" 'BEGIN {printf "%.2f", a/b}')
+  goal "\`snapshot verify\` (Kubernetes-like 1 GiB)" "≤ 0.6× etcdctl status, ≤ 48 MB" "${vratio}× (${vm} vs ${em} s), $(mb "$vr")" "$(both "$(le "$vratio" 0.6)" "$(le "$vr" 46875)")"
+fi
+if [ -f "$out/random-results.psv" ]; then
+  goal "\`snapshot status\` (random values 1 GiB)" "≤ 0.6×, ≤ 48 MB" "${tr}×, $(mb "$tk")" "$(both "$(le "$tr" 0.6)" "$(le "$tk" 46875)")"
+fi
+if [ -s "$out/scaling-results.psv" ]; then
+  flat=$(sort -t'|' -k2,2g "$out/scaling-results.psv" | awk -F'|' '{printf "%s%s GiB: status %.1f / verify %s MB", (NR>1?"; ":""), $2, $11*1024/1e6, ($18==""?"?":sprintf("%.1f", $18*1024/1e6))}')
+  spread=$(awk -F'|' '{k=($18==""?$11:$18); if (min==""||k<min) min=k; if (k>max) max=k} END {print max-min}' "$out/scaling-results.psv")
+  goal "status/verify peak RSS flat with size" "same at 0.25/1/2 GiB (≤ 4 MiB apart)" "${flat}" "$(le "$spread" 4096)"
+fi
+if [ -f "$out/backup-results.psv" ]; then
+  IFS='|' read -r _ _ am _ cm _ vs_save rss _ _ < "$out/backup-results.psv"
+  goal "\`backup create\` to s3rver vs \`etcdctl snapshot save\` (Kubernetes-like)" "≤ 1.15×, ≤ 96 MB" "${vs_save}× (${am} vs ${cm} s), $(mb "$rss")" "$(both "$(le "$vs_save" 1.15)" "$(le "$rss" 93750)")"
+fi
+if [ -f "$out/random-results.psv" ]; then
+  goal "\`backup create\` to s3rver vs \`etcdctl snapshot save\` (random values)" "≤ 1.15×, ≤ 96 MB" "${br}×, $(mb "$bk")" "$(both "$(le "$br" 1.15)" "$(le "$bk" 93750)")"
+fi
+if [ -f "$out/restore-results.psv" ]; then
+  IFS='|' read -r _ _ am mm ratio own _ < "$out/restore-results.psv"
+  goal "\`restore\` from s3rver vs download + \`etcdctl snapshot restore\` (+ swap, start)" "≤ 1.1×" "${ratio}× (${am} vs ${mm} s), agent $(mb "$own")" "$(le "$ratio" 1.1)"
+fi
+if [ -f "$out/daemon-results.psv" ]; then
+  IFS='|' read -r _ median _ _ _ envs < "$out/daemon-results.psv"
+  goal "daemon idle RSS, metrics on, ${envs:-defaults}" "≤ 40 MB" "$(mb "$median") ($(mib "$median"))" "$(le "$median" 39063)"
+fi
+if [ -n "$goal_rows" ]; then
+  cat <<GOALS
+
+## Issue 21's goals, from this run
+
+Each row is computed from this run's result files by bench/report.sh (MB = 10^6 bytes, as the issue states them).
+
+| goal | target | measured | verdict |
+|---|---|---|---|
+${goal_rows%$'\n'}
+GOALS
+fi
+
 if [ -f "$out/cli-results.psv" ]; then
   cat <<'CLI'
 

@@ -3,14 +3,18 @@ using EtcdAgent.Protocol.Etcd;
 using Etcdserverpb;
 using Google.Protobuf;
 
-// Usage: EtcdFill ENDPOINT TARGET_BYTES
+// Usage: EtcdFill ENDPOINT TARGET_BYTES [kube|random]
 // Writes Txns of Kubernetes-like JSON objects (up to ~1 MiB each, under etcd's 1.5 MiB request limit) until the
-// member's DB size reaches TARGET_BYTES. See KubeObjects for what the values look like.
-if (args.Length != 2)
+// member's DB size reaches TARGET_BYTES. See KubeObjects for what the values look like. "random" keeps the keys and
+// value sizes but fills the values with random bytes: data no codec can shrink (issue 21's second dataset).
+if (args.Length is not (2 or 3) || (args.Length == 3 && args[2] is not ("kube" or "random")))
 {
-    Console.Error.WriteLine("usage: EtcdFill ENDPOINT TARGET_BYTES");
+    Console.Error.WriteLine("usage: EtcdFill ENDPOINT TARGET_BYTES [kube|random]");
     return 2;
 }
+
+var randomValues = args.Length == 3 && args[2] == "random";
+var noise = new Random(7);
 
 var endpoint = new Uri(args[0]);
 var target = long.Parse(args[1], CultureInfo.InvariantCulture);
@@ -34,6 +38,12 @@ while (true)
         while (bytes < 900 * 1024 && txn.Success.Count < 120) // etcd: --max-txn-ops 128
         {
             var (key, value) = objects.Next(written++);
+            if (randomValues)
+            {
+                value = new byte[value.Length];
+                noise.NextBytes(value);
+            }
+
             bytes += key.Length + value.Length;
             txn.Success.Add(new RequestOp
             {
