@@ -35,8 +35,9 @@ internal sealed class LiveKeyCounter : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(runEntries, 1);
         _runEntries = runEntries;
 
-        // Sized once, up front: grown by doubling it would leave its smaller copies behind as garbage.
-        _latest = new Dictionary<ulong, bool>(Math.Min(runEntries, DefaultRunEntries));
+        // Not sized up front: most snapshots a daemon verifies are small, and a table for a full run is ~0.9 MiB that
+        // stayed in the heap between ticks (issue 21's daemon budget); grown by doubling, it reaches the run size once.
+        _latest = [];
         _spillDirectory = spillDirectory ?? Path.GetTempPath();
     }
 
