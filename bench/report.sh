@@ -238,7 +238,7 @@ if [ -f "$out/backup-results.psv" ]; then
 ## backup create (issue 6)
 
 \`etcd-agent backup create\` of the same ~1 GiB Kubernetes-like database (restored into a throwaway etcd) to s3rver on
-this machine — zstd -1, AES-256-GCM on, 16 MiB parts × 2 — against (b) the script an operator would write:
+this machine — zstd -1, AES-256-GCM on, 8 MiB parts × 2 — against (b) the script an operator would write:
 \`etcdctl snapshot save\` + \`gzip -1\` + one PUT with \`curl --aws-sigv4\` to the same s3rver, and against (c)
 \`etcdctl snapshot save\` alone; ${pairs} alternating rounds, medians and median pairwise ratios. etcd-agent also
 checks the sha256 trailer and walks the bbolt structure before it completes the upload and writes the manifest.
@@ -250,13 +250,17 @@ Goals: (a)/(b) ≤ 0.6, (a)/(c) ≤ 1.15, peak RSS ≤ 128 MB.
 | (b) etcdctl save + gzip -1 + curl PUT | ${bm} s | (a)/(b) = ${vs_script}× | |
 | (c) \`etcdctl snapshot save\` alone | ${cm} s | (a)/(c) = ${vs_save}× | |
 
-Where it goes (timestamps in single runs on 2026-11-23, same machine): the snapshot stream itself ends after
-13–14 s, against 10–12.6 s for etcdctl's save in the same minutes — on two cores the stream competes with zstd,
-the upload and s3rver's own CPU (s3rver is CPU-bound at ~80 MB/s); the structure walk of the spool file takes
-~0.8 s; s3rver's CompleteMultipartUpload, which re-reads and concatenates the parts, ~2 s. Peak RSS: ~40 MiB is
-the mapped single-file binary, 32 MiB the part buffers (partSize × partsInFlight), ~12 MiB the structure walk's
-live-key set at the end; with DOTNET_GCgen0size=0x200000 in the environment it was 133 MB. The (a)/(c) and RSS
-goals are not met yet on this machine. Scaling with the DB size (to a local-directory store): see the scaling section.
+Where it goes (NativeAOT binary, 2026-12-01, \`perf record\` of one run and \`/usr/bin/time\` CPU figures): the
+stream from etcd, the spool file, zstd -1 and AES-256-GCM overlap on two threads; the agent uses ~5 s user + 2-3 s
+system CPU for 1 GiB (zstd 25 %, sha256/AES 11 %, the kernel's page-cache copy of the spool file 12 %, thread
+switches most of the rest), while \`etcdctl snapshot save\` alone uses 2.5-3.3 s user + 4-6 s system. On two cores
+the remaining gap is s3rver's own CPU on the same machine: the same pipeline to a **local directory** is 1.04× etcdctl
+save at 1 GiB and 1.12× at 2 GiB (scaling section), and with random values (nothing to compress, 0.9 GB uploaded)
+7.5-8.4 s to a directory against 14.9-20.8 s to s3rver, although one \`curl\` PUT of 897 MB to the same s3rver takes
+3.4-3.7 s: s3rver's multipart path (a file per part, then CompleteMultipartUpload re-reading and concatenating them)
+is what the S3 rows measure beyond the agent. Peak RSS: ~26 MiB the binary's and libraries' pages, 16 MiB the part
+buffers (partSize 8 MiB × partsInFlight 2, the default since issue 21; 32 MiB before), 4 MiB the hand-off to the
+encoder, the verifier's live-key table ≤ 1 MiB (bounded since issue 21; it grew with the key count).
 BACKUP
   if [ "${checked:-}" != "upload-checked" ]; then
     cat <<'UNCHECKED'
@@ -311,16 +315,14 @@ for (wait4 rusage), and the agent waits for \`etcdctl snapshot restore\`, which 
 "incl. its etcdctl child" number is etcdctl's. The agent's own peak is its VmHWM from /proc, sampled every 50 ms
 while it runs (a high-water mark, so only growth in its last 50 ms could be missed).
 
-Where it goes (runs of 2026-11-23 on this machine with load averages of 5–14 from builds and tests running beside it,
-so single rounds scatter by ±40%; a second 3-round run gave 1.78, two single pairs 1.92 and 1.09): the fetch is
-sequential — download, zstd, two sha256 passes over the plain bytes (one for the manifest's hash, one for etcd's
-trailer), the write and a durable fsync of the 1 GB scratch file, then the bbolt structure and content walk —
-7.7–9.5 s (15.6 s in the most loaded round) against 2.0–3.7 s for curl | zstd -d into the page cache.
-\`etcdctl snapshot restore\` run by the agent took 10–21 s against 7.4–20 s run by hand in the same rounds; in one
-monitored round it used 8.6 s of CPU under the agent against 6.5 s by hand, nearly all of the difference system time,
-and in another the input was fully in the page cache both times (fincore), so the cause is not known yet. Stop, move
-and start gate take under 0.3 s; start until healthy is etcd rebuilding its index, about the same both ways (the
-agent polls every 0.5 s, the manual way every 0.1 s).
+Where it goes (NativeAOT binary, 2026-12-01): the agent's extra time is its fetch phase, 3.9-5.1 s against 1.5-2.0 s
+for \`curl | zstd -d\`, because the agent also proves what it fetched: the stored bytes' sha256 and size against the
+manifest, the plain bytes' sha256 (etcd's trailer and the manifest's file hash, one pass), and the bbolt structure and
+content walk (~0.5 s) — all before anything is restored. Since issue 21 the download/decode and the hash/write run on
+two threads, and the S3 SDK's own MD5 of the body (16 % of the fetch's CPU, a managed MD5) is skipped for payloads,
+whose sha256 the fetch checks anyway: \`backup download\` of the encrypted 1 GiB backup went from 4.4 s to 3.1-3.4 s.
+\`etcdctl snapshot restore\` and etcd's start take the same time both ways within the noise. Not done yet: overlapping
+the structure walk with \`etcdctl snapshot restore\` (safe, since nothing is swapped before both finish).
 RESTORE
 fi
 
@@ -346,8 +348,8 @@ DAEMON
 
 Goals: ≤ 60 MB between ticks (issue 18), ≤ 40 MB with metrics on and no runtime knobs (issue 21). CPU between ticks
 is ~0 (Quartz's scheduler thread sleeps until the next fire). The NativeAOT binary meets the first and **not the
-second**: 48-50 MiB. The JIT build it replaced measured 75.6-80.6 MiB (11 runs; 46.5 MiB of it clean pages of the
-single-file binary).
+second**: 48-53 MiB in the runs of 2026-12-01. The JIT build it replaced measured 75.6-80.6 MiB (11 runs; 46.5 MiB of
+it clean pages of the single-file binary).
 
 Where the NativeAOT daemon's ~46-50 MiB go (2026-12-01, bench 06's set-up with a 10 s schedule, `/proc/PID/smaps`
 25 s after start):

@@ -26,6 +26,12 @@ internal static partial class BackupLayout
 
     public static bool IsValidId(string id) => IdPattern().IsMatch(id);
 
+    /// <summary>The revision an id names (its "-r&lt;revision&gt;" suffix), or null when it is not one of ours.</summary>
+    public static long? RevisionOf(string id) =>
+        IsValidId(id) && long.TryParse(id[(id.LastIndexOf("-r", StringComparison.Ordinal) + 2)..], NumberStyles.None, CultureInfo.InvariantCulture, out var revision)
+            ? revision
+            : null;
+
     public static string ClusterPrefix(string cluster) => cluster + "/";
 
     public static string ManifestKey(string cluster, string id) => $"{cluster}/{id}/{ManifestName}";
