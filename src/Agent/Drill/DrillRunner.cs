@@ -147,7 +147,7 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
         }
     }
 
-    private static async Task WaitHealthyAsync(EtcdClient client, ThrowawayEtcd etcd, CancellationToken ct)
+    internal static async Task WaitHealthyAsync(EtcdClient client, ThrowawayEtcd etcd, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         var last = "no answer";

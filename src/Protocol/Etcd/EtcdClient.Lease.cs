@@ -9,6 +9,19 @@ public sealed partial class EtcdClient
         CallAsync("Lease.LeaseGrant", idempotent: false,
             (etcd, h, d, ct) => etcd.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttlSeconds }, h, d, ct), cancellationToken);
 
+    /// <summary>
+    /// Lease Grant of a chosen id (a replay recreates the original's leases under their own ids); fails when a
+    /// lease with that id exists.
+    /// </summary>
+    public Task<LeaseGrantResponse> LeaseGrantAsync(long ttlSeconds, long id, CancellationToken cancellationToken) =>
+        CallAsync("Lease.LeaseGrant", idempotent: false,
+            (etcd, h, d, ct) => etcd.LeaseGrantAsync(new LeaseGrantRequest { TTL = ttlSeconds, ID = id }, h, d, ct), cancellationToken);
+
+    /// <summary>Lease Leases: the ids of every lease the member holds.</summary>
+    public Task<LeaseLeasesResponse> LeaseLeasesAsync(CancellationToken cancellationToken = default) =>
+        CallAsync("Lease.LeaseLeases", idempotent: true,
+            (etcd, h, d, ct) => etcd.LeaseLeasesAsync(new LeaseLeasesRequest(), h, d, ct), cancellationToken);
+
     /// <summary>Lease Revoke; deletes every key attached to the lease. Revoking twice ends in the same state.</summary>
     public Task<LeaseRevokeResponse> LeaseRevokeAsync(long leaseId, CancellationToken cancellationToken = default) =>
         CallAsync("Lease.LeaseRevoke", idempotent: true,

@@ -2,10 +2,7 @@ using EtcdAgent.Configuration;
 using EtcdAgent.Continuous;
 using EtcdAgent.IntegrationTests.Fixtures;
 using EtcdAgent.Manifests;
-using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Storage;
-using Etcdserverpb;
-using Google.Protobuf;
 using Mvccpb;
 using Xunit;
 
@@ -22,8 +19,6 @@ public sealed class SegmentCaptureTests : IDisposable
     private readonly TempDir _dir = new("etcd-agent-capture");
 
     public void Dispose() => _dir.Dispose();
-
-    private sealed record Write(long Revision, Event.Types.EventType Type, string Key, string? Value, long Lease);
 
     [Fact]
     public async Task EveryWriteLandsInASegmentAtItsRevisionWithoutAHole()
@@ -45,7 +40,7 @@ public sealed class SegmentCaptureTests : IDisposable
         var capture = loop.RunAsync(RevisionWatch.ReadAsync(client, endpoint, baseRevision + 1, TimeProvider.System, stop.Token),
             baseId, baseRevision, baseRevision, stop.Token);
 
-        var writes = await GenerateAsync(client);
+        var writes = await WriteGenerator.RunAsync(client);
         var last = writes.Max(w => w.Revision);
         while (LastCommitted(committed) < last && !stop.IsCancellationRequested)
         {
@@ -79,7 +74,7 @@ public sealed class SegmentCaptureTests : IDisposable
         }
 
         Assert.Equal(Enumerable.Range((int)baseRevision + 1, revisions.Count).Select(r => (long)r), revisions.Select(r => r.Revision));
-        var captured = revisions.SelectMany(r => r.Events.Select(e => new Write(r.Revision, e.Type, e.Kv.Key.ToStringUtf8(),
+        var captured = revisions.SelectMany(r => r.Events.Select(e => new WriteGenerator.Write(r.Revision, e.Type, e.Kv.Key.ToStringUtf8(),
             e.Type == Event.Types.EventType.Put ? e.Kv.Value.ToStringUtf8() : null, e.Kv.Lease))).Where(w => w.Revision <= last).ToList();
         Assert.Equal(writes.OrderBy(w => w.Revision).ThenBy(w => w.Key, StringComparer.Ordinal),
             captured.OrderBy(w => w.Revision).ThenBy(w => w.Key, StringComparer.Ordinal));
@@ -117,55 +112,4 @@ public sealed class SegmentCaptureTests : IDisposable
         }
     }
 
-    /// <summary>Writes of every kind, for ~1.5 s; returns each event etcd applied, with the revision it reported.</summary>
-    private static async Task<List<Write>> GenerateAsync(EtcdClient client)
-    {
-        var writes = new List<Write>();
-        var lease = (await client.LeaseGrantAsync(60)).ID;
-        var shortLease = (await client.LeaseGrantAsync(60)).ID;
-        var value = new string('v', 3000);
-        for (var i = 0; i < 60; i++)
-        {
-            var put = await client.PutAsync(new PutRequest { Key = Bytes($"/gen/{i % 13}"), Value = Bytes($"{i}{value}") });
-            writes.Add(new(put.Header.Revision, Event.Types.EventType.Put, $"/gen/{i % 13}", $"{i}{value}", 0));
-
-            if (i % 5 == 0)
-            {
-                var txn = await client.TxnAsync(new TxnRequest
-                {
-                    Success =
-                    {
-                        new RequestOp { RequestPut = new PutRequest { Key = Bytes($"/txn/a{i}"), Value = Bytes("a") } },
-                        new RequestOp { RequestPut = new PutRequest { Key = Bytes($"/txn/b{i}"), Value = Bytes("b"), Lease = lease } },
-                        new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes($"/gen/{(i + 1) % 13}") } },
-                    },
-                });
-                writes.Add(new(txn.Header.Revision, Event.Types.EventType.Put, $"/txn/a{i}", "a", 0));
-                writes.Add(new(txn.Header.Revision, Event.Types.EventType.Put, $"/txn/b{i}", "b", lease));
-                if (txn.Responses[2].ResponseDeleteRange.Deleted > 0)
-                {
-                    writes.Add(new(txn.Header.Revision, Event.Types.EventType.Delete, $"/gen/{(i + 1) % 13}", null, 0));
-                }
-            }
-
-            if (i % 7 == 3)
-            {
-                var leased = await client.PutAsync(new PutRequest { Key = Bytes($"/lease/{i}"), Value = Bytes("l"), Lease = shortLease });
-                writes.Add(new(leased.Header.Revision, Event.Types.EventType.Put, $"/lease/{i}", "l", shortLease));
-            }
-
-            await Task.Delay(20);
-        }
-
-        // A lease revoked deletes its keys in one revision; a range delete removes several keys in one.
-        var leasedKeys = writes.Where(w => w.Lease == shortLease).Select(w => w.Key).Distinct().ToList();
-        var revoke = await client.LeaseRevokeAsync(shortLease);
-        writes.AddRange(leasedKeys.Select(k => new Write(revoke.Header.Revision, Event.Types.EventType.Delete, k, null, 0)));
-        var live = (await client.RangeAsync(new RangeRequest { Key = Bytes("/txn/a"), RangeEnd = Bytes("/txn/b") })).Kvs.Select(k => k.Key.ToStringUtf8()).ToList();
-        var range = await client.DeleteRangeAsync(new DeleteRangeRequest { Key = Bytes("/txn/a"), RangeEnd = Bytes("/txn/b") });
-        writes.AddRange(live.Select(k => new Write(range.Header.Revision, Event.Types.EventType.Delete, k, null, 0)));
-        return writes;
-    }
-
-    private static ByteString Bytes(string s) => ByteString.CopyFromUtf8(s);
 }
