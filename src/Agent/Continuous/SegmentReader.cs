@@ -30,7 +30,15 @@ internal static class SegmentReader
         await using (body.ConfigureAwait(false))
         {
             using var copy = new MemoryStream();
-            await new LimitedReadStream(body, manifest.Stored.Size + 1).CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await new LimitedReadStream(body, manifest.Stored.Size + 1).CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException($"segment {manifest.Stored.Key}: the stored object is larger than the {manifest.Stored.Size} bytes its manifest says: it changed in the store", ex);
+            }
+
             stored = copy.ToArray();
         }
 

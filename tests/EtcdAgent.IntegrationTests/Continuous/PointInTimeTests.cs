@@ -60,16 +60,8 @@ public sealed class PointInTimeTests : IDisposable
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => capture);
 
-        var manifests = new List<SegmentManifest>();
-        await foreach (var o in store.ListAsync(SegmentLayout.ChainPrefix(cluster, baseBackup.Id), default))
-        {
-            if (o.Key.EndsWith(".json", StringComparison.Ordinal))
-            {
-                manifests.Add(SegmentManifest.Parse(await File.ReadAllBytesAsync(Path.Combine(storeDir, o.Key)), cluster, o.Key));
-            }
-        }
-
-        var chain = SegmentChain.Build(baseBackup.Id, baseBackup.Revision, baseBackup.CreatedAt, manifests);
+        var (chain, damagedSegments) = await SegmentCatalog.LoadAsync(store, cluster, baseBackup, default);
+        Assert.Empty(damagedSegments);
         Assert.Empty(chain.Gaps);
         var txnRevision = writes.GroupBy(w => w.Revision).First(g => g.Count() >= 3).Key;
         var revokeRevision = writes.Where(w => w.Type == Mvccpb.Event.Types.EventType.Delete).GroupBy(w => w.Revision).OrderByDescending(g => g.Count()).First().Key;
@@ -109,6 +101,12 @@ public sealed class PointInTimeTests : IDisposable
         Assert.Contains("changed in the store", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(damaged));
         Assert.Empty(Directory.EnumerateDirectories(_dir.Path, "pitr-*"));
+
+        // A manifest someone dropped into the chain's folder is listed as damaged; the chain is unchanged.
+        await File.WriteAllTextAsync(Path.Combine(storeDir, SegmentLayout.ChainPrefix(cluster, baseBackup.Id), "junk.json"), "{\"formatVersion\": 1}");
+        var (again, damagedNow) = await SegmentCatalog.LoadAsync(store, cluster, baseBackup, default);
+        Assert.Contains(damagedNow, d => d.Key.EndsWith("junk.json", StringComparison.Ordinal));
+        Assert.Equal(chain.LastRevision, again.LastRevision);
 
         // A revision outside the window is refused before anything is fetched.
         await Assert.ThrowsAsync<ConfigurationException>(() => builder.BuildAsync(baseBackup, chain, chain.LastRevision + 1, damaged, overwrite: false, default));

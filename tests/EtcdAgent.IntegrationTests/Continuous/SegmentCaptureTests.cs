@@ -51,19 +51,8 @@ public sealed class SegmentCaptureTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => capture);
 
         // Read back through the store, as a restore would: manifests listed, parsed, chained, payloads proven.
-        var manifests = new List<SegmentManifest>();
-        await foreach (var o in store.ListAsync(SegmentLayout.ChainPrefix(Cluster, baseId), default))
-        {
-            if (o.Key.EndsWith(".json", StringComparison.Ordinal))
-            {
-                await using var s = await store.OpenReadAsync(o.Key, default);
-                using var m = new MemoryStream();
-                await s.CopyToAsync(m);
-                manifests.Add(SegmentManifest.Parse(m.ToArray(), Cluster, o.Key));
-            }
-        }
-
-        var chain = SegmentChain.Build(baseId, baseRevision, TimeProvider.System.GetUtcNow().AddHours(-1), manifests);
+        var (chain, damaged) = await SegmentCatalog.LoadAsync(store, Cluster, baseId, baseRevision, TimeProvider.System.GetUtcNow().AddHours(-1), default);
+        Assert.Empty(damaged);
         Assert.Empty(chain.Gaps);
         Assert.True(chain.LastRevision >= last, $"chain ends at {chain.LastRevision}, last write at {last}");
         Assert.True(chain.Path.Count >= 3, $"{chain.Path.Count} segments: the 64 KiB and 300 ms cuts should make several");
