@@ -18,9 +18,19 @@ internal static class BackupDownloadCommand
         var id = new Argument<string>("ID") { Description = "A backup id from `backup list`, or latest" };
         var file = new Argument<string>("FILE") { Description = "Where to write the plain snapshot (created 0600)" };
         var force = new Option<bool>("--force") { Description = "Replace FILE if it exists (atomically, once the new one is verified)" };
-        var command = new Command("download", "Fetch a backup as a plain, verified etcd snapshot file") { id, file, force };
+        var atRevision = new Option<long?>("--at-revision")
+        {
+            Description = "Write the cluster as it was at this revision: the backup's chain of continuous segments replayed onto it in a throwaway etcd",
+        };
+        var command = new Command("download", "Fetch a backup as a plain, verified etcd snapshot file") { id, file, force, atRevision };
         command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
         {
+            if (parse.GetValue(atRevision) is { } revision)
+            {
+                return await PointInTimeDownload.RunAsync(context, options, store, AgentFlags.Keyring(parse, flags, options), parse.GetValue(id)!,
+                    revision, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(force), ct).ConfigureAwait(false);
+            }
+
             var manifest = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);
             var keyring = AgentFlags.Keyring(parse, flags, options);
             var path = Path.GetFullPath(parse.GetValue(file)!);

@@ -91,6 +91,19 @@ public sealed class PointInTimeTests : IDisposable
         // Not one state compared six times: the targets lie on both sides of the writes, the Txn and the revoke.
         Assert.Equal(targets.Distinct().Count(), states.Count);
 
+        // The same through the published binary: `backup download latest FILE --at-revision R`.
+        var cli = _dir.File("cli.db");
+        var download = await AgentBinary.RunAsync("backup", "download", "latest", cli, "--at-revision", txnRevision.ToString(CultureInfo.InvariantCulture),
+            "--store", storeDir);
+        Assert.True(download.ExitCode == 0, download.Stderr);
+        Assert.Contains($"Snapshot at revision {txnRevision} written to {cli}", download.Stdout, StringComparison.Ordinal);
+        Assert.Equal(await KeyValuesAsync(etcd.EtcdctlAsync("get", "", "--prefix", "--rev", txnRevision.ToString(CultureInfo.InvariantCulture), "-w", "json")),
+            await ServedAsync(cli, txnRevision));
+        var beyond = await AgentBinary.RunAsync("backup", "download", "latest", _dir.File("beyond.db"), "--at-revision",
+            (chain.LastRevision + 1000).ToString(CultureInfo.InvariantCulture), "--store", storeDir);
+        Assert.Equal(2, beyond.ExitCode);
+        Assert.Contains($"restorable windows: {baseBackup.Id}: {baseBackup.Revision}..{chain.LastRevision}", beyond.Stderr, StringComparison.Ordinal);
+
         // A segment edited in the store: the build stops with what is wrong and writes nothing.
         var edited = Path.Combine(storeDir, chain.Path[0].Stored.Key);
         var bytes = await File.ReadAllBytesAsync(edited);
@@ -115,7 +128,7 @@ public sealed class PointInTimeTests : IDisposable
     /// <summary>What etcd serves from a snapshot: restored with etcdctl into a scratch dir and started on free ports.</summary>
     private async Task<List<string>> ServedAsync(string snapshot, long revision)
     {
-        var dataDir = _dir.File($"served-{revision}");
+        var dataDir = _dir.File($"served-{Path.GetFileNameWithoutExtension(snapshot)}");
         var peer = new Uri($"http://127.0.0.1:{ThrowawayEtcd.FreePort()}");
         var restore = await ProcessRunner.RunAsync("etcdctl",
             ["snapshot", "restore", snapshot, "--data-dir", dataDir, "--name", "check", "--initial-cluster", $"check={peer.ToString().TrimEnd('/')}",
