@@ -23,6 +23,12 @@ internal static class S3ClientFactory
             ResponseChecksumValidation = options.ChecksumWhenRequired ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED,
             MaxErrorRetry = 2,
             Timeout = TimeSpan.FromMinutes(5),
+
+            // One HttpClient (connection pool) per client, not the SDK's process-wide cache: Ceph RGW answers a PUT to a
+            // missing bucket before reading its body, and the next request on that kept-alive connection can come back
+            // as a bare 400. A store instance (doctor's probe, a second store in one process) must not inherit such a
+            // connection from another one.
+            CacheHttpClient = false,
         };
         if (options.Endpoint is { } endpoint)
         {
