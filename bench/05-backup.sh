@@ -27,26 +27,14 @@ size=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/.*"
 start_s3rver "$work"
 
 "$agent" key generate "$work/key" >/dev/null
-printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > "$work/credentials"
-chmod 600 "$work/credentials"
-cat > "$work/config.yaml" <<YAML
-cluster: bench
-node: bench
-etcd:
-  endpoints: [${ETCD_ENDPOINT}]
-store:
-  type: s3
-  s3:
-    bucket: bench
-    endpoint: http://127.0.0.1:${port}
-    chunkedEncoding: false
-    credentials: { source: file, file: ${work}/credentials }
+{ s3rver_config "$work" "$port" "$ETCD_ENDPOINT"; cat <<YAML
 backup:
   compression: zstd
   level: 1
   encryption: { keyFile: ${work}/key }
   spoolDir: ${work}/spool
 YAML
+} > "$work/config.yaml"
 
 run() { # file command... -> appends "seconds kib"
   local file=$1; shift

@@ -101,24 +101,12 @@ for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && { u
 [ -n "$up" ] || { cat "$work/s3.log" >&2; echo "s3rver did not listen on $port within 30 s" >&2; exit 1; }
 sleep 0.5
 
-printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > "$work/credentials"
-chmod 600 "$work/credentials"
-cat > "$work/config.yaml" <<YAML
-cluster: bench
-node: bench
-etcd:
-  endpoints: [${curl_url}]
-store:
-  type: s3
-  s3:
-    bucket: bench
-    endpoint: http://127.0.0.1:${port}
-    chunkedEncoding: false
-    credentials: { source: file, file: ${work}/credentials }
+{ s3rver_config "$work" "$port" "$curl_url"; cat <<YAML
 backup:
   compression: zstd
   spoolDir: ${work}/spool
 YAML
+} > "$work/config.yaml"
 
 "$agent" backup create --config "$work/config.yaml" >"$work/backup.txt" 2>&1 || { cat "$work/backup.txt" >&2; exit 1; }
 rm -rf "$work/spool"

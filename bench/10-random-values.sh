@@ -29,20 +29,7 @@ dotnet bench/EtcdFill/bin/Release/net10.0/EtcdFill.dll "$ETCD_ENDPOINT" "$target
 size=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/.*"dbSize":\([0-9]*\).*/\1/')
 start_s3rver "$work"
 "$agent" key generate "$work/key" >/dev/null
-printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > "$work/credentials"
-chmod 600 "$work/credentials"
-cat > "$work/config.yaml" <<YAML
-cluster: bench
-node: bench
-etcd:
-  endpoints: [${ETCD_ENDPOINT}]
-store:
-  type: s3
-  s3:
-    bucket: bench
-    endpoint: http://127.0.0.1:${port}
-    chunkedEncoding: false
-    credentials: { source: file, file: ${work}/credentials }
+{ s3rver_config "$work" "$port" "$ETCD_ENDPOINT"; cat <<YAML
 backup:
   compression: zstd
   level: 1
@@ -50,6 +37,7 @@ backup:
   spoolDir: ${work}/spool
 retention: { keepLast: 1 }
 YAML
+} > "$work/config.yaml"
 
 run() { # file command... -> appends "seconds kib"
   local file=$1; shift

@@ -15,6 +15,26 @@ start_s3rver() {
   sleep 0.3
 }
 
+# Writes $1/credentials (s3rver's fixed keys, 0600) and prints the cluster, etcd and store sections of a config.yaml
+# for the s3rver on port $2 and the etcd at $3; the caller appends its own backup: section.
+s3rver_config() {
+  printf '[default]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n' > "$1/credentials"
+  chmod 600 "$1/credentials"
+  cat <<YAML
+cluster: bench
+node: bench
+etcd:
+  endpoints: [$3]
+store:
+  type: s3
+  s3:
+    bucket: bench
+    endpoint: http://127.0.0.1:$2
+    chunkedEncoding: false
+    credentials: { source: file, file: $1/credentials }
+YAML
+}
+
 # Starts a single-host Ceph RGW (mon + memstore OSD + radosgw; Debian's ceph-mon ceph-osd radosgw) in $1/rgw with a
 # bucket "bench"; sets rgw_port, rgw_pids, RGW_ACCESS and RGW_SECRET. The recipe and its pitfalls are
 # tests/EtcdAgent.IntegrationTests/Fixtures/CephRgwNode.cs (the tests' fixture). Stop with stop_rgw.
