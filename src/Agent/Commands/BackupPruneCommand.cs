@@ -22,7 +22,8 @@ internal static class BackupPruneCommand
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
                 AgentJsonContext.Write(context.Out, new PruneJson(report.DryRun, kept, report.Deleted, report.Deferred, report.Locked,
-                    report.Orphans, report.PendingUploads, report.Warnings, report.OldVersionBytes), AgentJsonContext.Default.PruneJson);
+                    report.Orphans, report.PendingUploads, report.Warnings, report.OldVersionBytes) { DeletedSegmentObjects = report.DeletedSegmentObjects },
+                    AgentJsonContext.Default.PruneJson);
                 return ExitCodes.Success;
             }
 
@@ -51,6 +52,11 @@ internal static class BackupPruneCommand
             foreach (var key in report.Orphans.Concat(report.PendingUploads))
             {
                 context.Out.WriteLine($"  {(report.DryRun ? "remove" : "removed")}  {key}");
+            }
+
+            if (report.DeletedSegmentObjects > 0)
+            {
+                context.Out.WriteLine($"  deleted {report.DeletedSegmentObjects} objects of those backups' continuous chains with them");
             }
 
             if (report.OldVersionBytes > 0)

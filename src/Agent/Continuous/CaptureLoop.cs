@@ -12,6 +12,9 @@ namespace EtcdAgent.Continuous;
 /// </summary>
 internal sealed partial class CaptureLoop(SegmentWriter writer, CaptureSettings settings, TimeProvider time, ILogger logger)
 {
+    /// <summary>Told of each revision as it arrives (before it is committed).</summary>
+    public Action<RevisionEvents>? OnReceived { get; init; }
+
     /// <summary>Told after each commit: the segment's manifest.</summary>
     public Action<SegmentManifest>? OnCommitted { get; init; }
 
@@ -57,6 +60,7 @@ internal sealed partial class CaptureLoop(SegmentWriter writer, CaptureSettings 
                     }
 
                     pending.Add(revision);
+                    OnReceived?.Invoke(revision);
                     bytes += revision.EncodedSize;
                     if (bytes >= settings.MaxBytes)
                     {
