@@ -21,9 +21,12 @@ internal static class BackupPruneCommand
             var kept = report.Decisions.Where(d => d.Keep).Select(d => $"{d.Backup.Id} ({string.Join(", ", d.KeptBecause)})").ToList();
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
-                AgentJsonContext.Write(context.Out, new PruneJson(report.DryRun, kept, report.Deleted, report.Deferred, report.Locked,
-                    report.Orphans, report.PendingUploads, report.Warnings, report.OldVersionBytes) { DeletedSegmentObjects = report.DeletedSegmentObjects },
-                    AgentJsonContext.Default.PruneJson);
+                var json = new PruneJson(report.DryRun, kept, report.Deleted, report.Deferred, report.Locked, report.Orphans, report.PendingUploads,
+                    report.Warnings, report.OldVersionBytes)
+                {
+                    DeletedSegmentObjects = report.DeletedSegmentObjects,
+                };
+                AgentJsonContext.Write(context.Out, json, AgentJsonContext.Default.PruneJson);
                 return ExitCodes.Success;
             }
 
