@@ -102,6 +102,21 @@ public sealed class PointInTimeTests : IDisposable
         Assert.Equal(2, beyond.ExitCode);
         Assert.Contains($"restorable windows: {baseBackup.Id}: {baseBackup.Revision}..{chain.LastRevision}", beyond.Stderr, StringComparison.Ordinal);
 
+        // A second writer's copy of a revision that disagrees with the first: damage, reported, never replayed over.
+        var keyring = new Codecs.Encryption.Keyring([]);
+        var k = Enumerable.Range(1, chain.Path.Count - 1).First(i => chain.Path[i - 1].LastRevision > chain.Path[i - 1].FirstRevision);
+        var s1 = chain.Path[k];
+        var before = (await SegmentReader.ReadAsync(store, chain.Path[k - 1], keyring, default))[^1];
+        var forged = before.Events.Select(e => e.Clone()).ToList();
+        forged[0].Kv.Value = Google.Protobuf.ByteString.CopyFromUtf8("not what etcd wrote");
+        await writer.WriteAsync(baseBackup.Id, baseBackup.Revision,
+            [before with { Events = forged }, .. await SegmentReader.ReadAsync(store, s1, keyring, default)],
+            before.Revision - 1 > baseBackup.Revision ? SegmentLayout.Name(before.Revision - 1, before.Revision - 1) : null, default);
+        var (overlapped, _) = await SegmentCatalog.LoadAsync(store, cluster, baseBackup, default);
+        var overlap = await Assert.ThrowsAsync<InvalidDataException>(() => builder.BuildAsync(baseBackup, overlapped, s1.LastRevision, _dir.File("overlap.db"), overwrite: false, default));
+        Assert.Contains($"revision {before.Revision} differs between segments", overlap.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.File("overlap.db")));
+
         // A segment edited in the store: the build stops with what is wrong and writes nothing.
         var edited = Path.Combine(storeDir, chain.Path[0].Stored.Key);
         var bytes = await File.ReadAllBytesAsync(edited);
