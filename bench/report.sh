@@ -79,7 +79,7 @@ fi
 if [ -f "$out/continuous-results.psv" ]; then
   IFS='|' read -r cbase crate _ cach _ _ clagmax _ crssmed _ chwm _ _ _ _ cplain cplainrss cpitr cpitrrss _ cratio creplayed _ < "$out/continuous-results.psv"
   echo "| \`run\` with continuous capture, ${crate} writes/s (achieved ${cach}): RSS while streaming, median (peak) | $(mib "$crssmed") ($(mib "$chwm") peak); lag ≤ ${clagmax} s | none (etcd has no continuous backup) | | $(mib "$chwm") | $(gib "$cbase") base |"
-  echo "| \`backup download --at-revision\` (${creplayed} revisions replayed) | ${cpitr} s | the same \`backup download\` without it: ${cplain} s | ${cratio}× | $(mib "$cpitrrss") | $(gib "$cbase") base |"
+  echo "| \`backup download --at-revision\` (${creplayed} revisions replayed) | $(awk -v v="$cpitr" 'BEGIN {printf "%.2f", v}') s | the same \`backup download\` without it: $(awk -v v="$cplain" 'BEGIN {printf "%.2f", v}') s | ${cratio}× | $(mib "$cpitrrss") | $(gib "$cbase") base |"
 fi
 
 # ---- Issue 21's goals, each from this run's result files ---------------------------------------------------------
@@ -484,6 +484,7 @@ fi
 
 if [ -f "$out/continuous-results.psv" ]; then
   IFS='|' read -r cbase crate cload cach lag50 lag95 lagmax lagrev rssmed rssmax hwm segs gaps fails drain plain plainrss pitr pitrrss pitrtree ratio replayed rrate lb ld la samples < "$out/continuous-results.psv"
+  plain=$(awk -v v="$plain" 'BEGIN {printf "%.2f", v}'); pitr=$(awk -v v="$pitr" 'BEGIN {printf "%.2f", v}')
   cat <<CONT
 
 ## Continuous capture (issue 22)
@@ -496,22 +497,24 @@ The base backup is made before the daemon starts, so the daemon's peak RSS is it
 (2 cores, shared with other work): ${lb} before, ${ld} at the end of the first load, ${la} after.
 
 **Lag and memory**, over ${cload} s of load (achieved ${cach} writes/s), \`/metrics\` and \`/proc/PID/status\` sampled
-every 0.5 s plus the scrape's own time (${samples} samples answered). Lag in seconds is how long the oldest revision that no committed segment
-holds has waited, so it saw-tooths between 0 and the time to fill and upload a segment.
+every 0.5 s plus the scrape's own time (${samples} samples answered). Lag in seconds is how long the oldest revision
+that no committed segment holds has waited, so it saw-tooths between 0 and the time to fill and upload a segment (a
+segment is cut at 8 MiB or 5 s, whichever comes first).
 
 | measure | value |
 |---|---|
 | lag, seconds: p50 / p95 / max | ${lag50} / ${lag95} / ${lagmax} s |
 | lag, revisions: max | ${lagrev} |
 | lag back to 0 after the load stopped | ${drain} s |
-| segments committed during the load | ${segs} |
+| segments committed during the load | ${segs} (~$(awk -v n="$cload" -v r="$cach" -v s="$segs" 'BEGIN {printf "%.0f revisions, %.1f s of writes", n*r/s, n/s}') each) |
 | gaps / capture failures counted (every agent of the run, first phase and the killed ones) | ${gaps} / ${fails} |
 | agent RSS while streaming: median / max sampled | $(mib "$rssmed") / $(mib "$rssmax") |
 | agent peak RSS (VmHWM, start to the end of the load) | $(mib "$hwm") |
 CONT
   if [ -s "$out/continuous-smaps.txt" ]; then
     echo
-    echo "Where the RSS was at the end of the load (/proc/PID/smaps_rollup): $(awk '{printf "%s%s %d MiB", (NR > 1 ? ", " : ""), $1, $2 / 1024}' "$out/continuous-smaps.txt" | sed 's/://g') — Anonymous is the GC heap and native buffers, Private_Clean/Shared_Clean mostly the binary's pages."
+    echo "Where the RSS was at the end of the load (/proc/PID/smaps_rollup): $(awk '{printf "%s%s %d MiB", (NR > 1 ? ", " : ""), $1, $2 / 1024}' "$out/continuous-smaps.txt" | sed 's/://g')"
+    echo "— Anonymous is the GC heap and native buffers, Private_Clean/Shared_Clean mostly the binary's pages."
   fi
   if [ -s "$out/continuous-rpo.psv" ]; then
     cat <<'CONT'
