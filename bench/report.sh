@@ -77,7 +77,7 @@ if [ -s "$out/scaling-results.psv" ]; then
   echo "| \`snapshot status\`, scaling run, ${gib_} GiB | ${st} s | \`etcdctl snapshot status\`: ${es} s | $(awk -v a="$st" -v b="$es" 'BEGIN {printf "%.2f", a/b}')× | $(mib "$sk") | $(gib "$db") |"
 fi
 if [ -f "$out/continuous-results.psv" ]; then
-  IFS='|' read -r cbase crate _ cach _ _ clagmax _ crssmed _ chwm _ _ _ _ cplain cplainrss cpitr cpitrrss _ cratio creplayed _ < "$out/continuous-results.psv"
+  IFS='|' read -r cbase crate _ cach _ _ clagmax _ crssmed _ chwm _ _ _ _ cplain _ cpitr cpitrrss _ cratio creplayed _ < "$out/continuous-results.psv"
   echo "| \`run\` with continuous capture, ${crate} writes/s (achieved ${cach}): RSS while streaming, median (peak) | $(mib "$crssmed") ($(mib "$chwm") peak); lag ≤ ${clagmax} s | none (etcd has no continuous backup) | | $(mib "$chwm") | $(gib "$cbase") base |"
   echo "| \`backup download --at-revision\` (${creplayed} revisions replayed) | $(awk -v v="$cpitr" 'BEGIN {printf "%.2f", v}') s | the same \`backup download\` without it: $(awk -v v="$cplain" 'BEGIN {printf "%.2f", v}') s | ${cratio}× | $(mib "$cpitrrss") | $(gib "$cbase") base |"
 fi
