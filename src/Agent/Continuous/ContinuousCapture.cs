@@ -90,7 +90,7 @@ internal sealed partial class ContinuousCapture(EtcdClient client, Uri endpoint,
         var from = chain.LastRevision + 1;
         progress.Started(chain.LastRevision);
         Log.Capturing(logger, baseBackup.Id, from);
-        var writer = new SegmentWriter(options.Cluster, options.Node, options.Backup.Compression, options.Backup.Level, key, store);
+        using var writer = new SegmentWriter(options.Cluster, options.Node, options.Backup.Compression, options.Backup.Level, key, store);
         var loop = new CaptureLoop(writer, new CaptureSettings(options.Continuous.Interval, options.Continuous.MaxSegmentBytes), time, logger)
         {
             ResumeAfter = chain.Path.Count == 0 ? null : chain.Path[^1],

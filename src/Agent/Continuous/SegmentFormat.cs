@@ -26,6 +26,13 @@ internal static class SegmentFormat
 
     private static readonly MessageParser<Event> Parser = Event.Parser.WithDiscardUnknownFields(true);
 
+    /// <summary>The bytes <see cref="WriteAsync"/> writes for <paramref name="revisions"/>: magic, each revision, end marker.</summary>
+    public static long EncodedSize(IReadOnlyList<RevisionEvents> revisions)
+    {
+        ArgumentNullException.ThrowIfNull(revisions);
+        return Magic.Length + revisions.Sum(r => r.EncodedSize) + 16;
+    }
+
     public static async Task WriteAsync(Stream target, IReadOnlyList<RevisionEvents> revisions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

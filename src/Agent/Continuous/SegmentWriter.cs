@@ -13,8 +13,11 @@ namespace EtcdAgent.Continuous;
 /// backup's own codecs, put as one object, then its manifest put last — the commit marker, as for a full backup.
 /// Segments are small (seconds of writes), so each is built in memory and sent in one request.
 /// </summary>
-internal sealed class SegmentWriter(string cluster, string node, CompressionKind compression, int level, EncryptionKey? key, IObjectStore store)
+internal sealed class SegmentWriter(string cluster, string node, CompressionKind compression, int level, EncryptionKey? key, IObjectStore store) : IDisposable
 {
+    private readonly MemoryStream _raw = new();
+    private readonly MemoryStream _stored = new();
+
     /// <summary>Stores <paramref name="revisions"/> as the segment after <paramref name="previous"/> (null: the first after the base).</summary>
     public async Task<SegmentManifest> WriteAsync(string baseId, long baseRevision, IReadOnlyList<RevisionEvents> revisions, string? previous,
         CancellationToken cancellationToken)
@@ -25,9 +28,15 @@ internal sealed class SegmentWriter(string cluster, string node, CompressionKind
             throw new ArgumentException("a segment holds at least one revision", nameof(revisions));
         }
 
-        using var raw = new MemoryStream();
+        // The two buffers are the writer's, reused segment after segment: a segment is megabytes, and fresh buffers
+        // growing by doubling each time were large-object garbage that only a full collection frees (the daemon sat
+        // at 220-260 MiB streaming 500 writes/s with them).
+        // Sized up front (the encoded size is known exactly; compression and the envelope add at most a little to
+        // incompressible data), so neither doubles past what the segment needs.
+        var rawSize = SegmentFormat.EncodedSize(revisions);
+        var raw = Reset(_raw, rawSize);
         await SegmentFormat.WriteAsync(raw, revisions, cancellationToken).ConfigureAwait(false);
-        using var stored = new MemoryStream();
+        var stored = Reset(_stored, rawSize + (rawSize / 64) + (64 * 1024));
         var encoder = new PayloadEncoder(stored, compression, level, key);
         await using (encoder.ConfigureAwait(false))
         {
@@ -59,5 +68,22 @@ internal sealed class SegmentWriter(string cluster, string node, CompressionKind
         };
         await store.PutAsync(SegmentLayout.ManifestKey(cluster, baseId, first, last), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
         return manifest;
+    }
+
+    private static MemoryStream Reset(MemoryStream buffer, long capacity)
+    {
+        buffer.SetLength(0);
+        if (buffer.Capacity < capacity)
+        {
+            buffer.Capacity = (int)Math.Min(capacity, int.MaxValue);
+        }
+
+        return buffer;
+    }
+
+    public void Dispose()
+    {
+        _raw.Dispose();
+        _stored.Dispose();
     }
 }

@@ -40,7 +40,7 @@ public sealed class PointInTimeTests : IDisposable
         var store = new LocalDirectoryStore(storeDir);
 
         var committed = 0L;
-        var writer = new SegmentWriter(cluster, "n1", CompressionKind.Zstd, 1, key: null, store);
+        using var writer = new SegmentWriter(cluster, "n1", CompressionKind.Zstd, 1, key: null, store);
         var loop = new CaptureLoop(writer, new CaptureSettings(TimeSpan.FromMilliseconds(300), 32 * 1024), TimeProvider.System, NullLogger.Instance)
         {
             OnCommitted = m => Interlocked.Exchange(ref committed, Math.Max(Interlocked.Read(ref committed), m.LastRevision)),

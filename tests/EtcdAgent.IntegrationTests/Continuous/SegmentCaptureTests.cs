@@ -30,7 +30,7 @@ public sealed class SegmentCaptureTests : IDisposable
         var baseId = BackupLayout.NewId(TimeProvider.System.GetUtcNow(), "n1", baseRevision);
         var store = new LocalDirectoryStore(_dir.File("store"));
         Directory.CreateDirectory(_dir.File("store"));
-        var writer = new SegmentWriter(Cluster, "n1", CompressionKind.Zstd, 1, key: null, store);
+        using var writer = new SegmentWriter(Cluster, "n1", CompressionKind.Zstd, 1, key: null, store);
         var committed = new List<SegmentManifest>();
         var loop = new CaptureLoop(writer, new CaptureSettings(TimeSpan.FromMilliseconds(300), 64 * 1024), TimeProvider.System, new ListLogger<CaptureLoop>())
         {

@@ -362,7 +362,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var defaults = Load(LocalStore).Continuous;
         Assert.False(defaults.Enabled);
         Assert.Equal(TimeSpan.FromSeconds(5), defaults.Interval);
-        Assert.Equal(8L << 20, defaults.MaxSegmentBytes);
+        Assert.Equal(2L << 20, defaults.MaxSegmentBytes);
 
         var on = Load(LocalStore + "continuous:\n  enabled: true\n  interval: 2s\n  maxSegmentBytes: 1MiB\n").Continuous;
         Assert.Equal(new ContinuousOptions { Enabled = true, Interval = TimeSpan.FromSeconds(2), MaxSegmentBytes = 1L << 20 }, on);

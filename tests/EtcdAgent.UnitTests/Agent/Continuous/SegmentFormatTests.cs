@@ -41,6 +41,7 @@ public sealed class SegmentFormatTests
     {
         using var stream = new MemoryStream();
         await SegmentFormat.WriteAsync(stream, revisions, default);
+        Assert.Equal(SegmentFormat.EncodedSize(revisions), stream.Length); // what the writer sizes its buffer by
         return stream.ToArray();
     }
 
