@@ -20,7 +20,7 @@ internal static class PointInTimeDownload
         ArgumentNullException.ThrowIfNull(options);
         var source = await PointInTimeSnapshot.ResolveAsync(context, options, store, keyring, idOrLatest, target, cancellationToken).ConfigureAwait(false);
         var report = await PointInTimeSnapshot.BuildAsync(context, options, store, keyring, source, path,
-            options.Drill.WorkDir ?? Path.GetDirectoryName(path)!, overwrite, cancellationToken).ConfigureAwait(false);
+            options.Drill.WorkDir ?? Path.GetDirectoryName(path)!, overwrite, context.Out, cancellationToken).ConfigureAwait(false);
         context.Out.WriteLine($"Snapshot at revision {report.Status!.Revision.ToString(CultureInfo.InvariantCulture)} written to {path}");
         context.Out.WriteLine($"  {report.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys; every replayed revision matched the original's revision, create revisions and versions");
         context.Out.WriteLine("  verified: etcd's sha256 trailer, bbolt structure; lease TTLs are the replay's, not the original's");

@@ -32,7 +32,7 @@ internal static class PointInTimeRestore
         }
 
         var path = Path.Combine(workDir, "snapshot.db");
-        var report = await PointInTimeSnapshot.BuildAsync(context, options, store, keyring, source, path, workDir, overwrite: true, cancellationToken).ConfigureAwait(false);
+        var report = await PointInTimeSnapshot.BuildAsync(context, options, store, keyring, source, path, workDir, overwrite: true, context.Out, cancellationToken).ConfigureAwait(false);
         return new FetchedSnapshot(path, report.Sha256!, new FileInfo(path).Length, report.Status!.Revision, report.Status.LiveKeys,
             source.Base.EtcdVersion, source.Base.Id, source.Base.CreatedAt, source.Base.Members, InWorkDir: true, PointInTimeSnapshot.Describe(source));
     };

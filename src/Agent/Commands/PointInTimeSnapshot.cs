@@ -23,18 +23,20 @@ internal static class PointInTimeSnapshot
             warning => context.Error.WriteLine($"warning: {warning}"), cancellationToken);
     }
 
+    /// <summary>Builds <paramref name="source"/> into <paramref name="path"/>, saying what it does on <paramref name="progress"/> (stderr where stdout is JSON).</summary>
     public static async Task<VerificationReport> BuildAsync(CliContext context, AgentOptions options, IObjectStore store, Keyring keyring,
-        PointInTimeSource source, string path, string workDir, bool overwrite, CancellationToken cancellationToken)
+        PointInTimeSource source, string path, string workDir, bool overwrite, TextWriter progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(progress);
         if (source.AskedTime is { } asked)
         {
-            context.Out.WriteLine($"{PointInTimeTarget.FormatTime(asked)} resolves to revision {source.Revision.ToString(CultureInfo.InvariantCulture)}, " +
+            progress.WriteLine($"{PointInTimeTarget.FormatTime(asked)} resolves to revision {source.Revision.ToString(CultureInfo.InvariantCulture)}, " +
                 $"the last one received at or before it (at {PointInTimeTarget.FormatTime(source.ReceivedAt!.Value)})");
         }
 
-        context.Out.WriteLine($"Building revision {source.Revision.ToString(CultureInfo.InvariantCulture)} from backup {source.Base.Id} " +
+        progress.WriteLine($"Building revision {source.Revision.ToString(CultureInfo.InvariantCulture)} from backup {source.Base.Id} " +
             $"and {source.SegmentCount.ToString(CultureInfo.InvariantCulture)} segments...");
         var builder = new PointInTimeBuilder(store, keyring, options.Backup.MaxSnapshotSize, context.Time, context.Loggers)
         {
