@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using EtcdAgent.Configuration;
 using EtcdAgent.Continuous;
-using EtcdAgent.Drill;
 using EtcdAgent.IntegrationTests.Fixtures;
-using EtcdAgent.Manifests;
 using EtcdAgent.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
@@ -28,37 +25,11 @@ public sealed class PointInTimeTests : IDisposable
     {
         using var etcd = await EtcdCluster.StartAsync();
         using var client = etcd.Client();
-        for (var i = 0; i < 20; i++)
-        {
-            await client.PutAsync($"/before/{i}", $"v{i}");
-        }
-
         var storeDir = _dir.File("store");
-        Directory.CreateDirectory(storeDir);
-        var created = await AgentBinary.RunAsync("backup", "create", "--store", storeDir, "--endpoints", etcd.Endpoints, "-w", "json");
-        Assert.True(created.ExitCode == 0, created.Stderr);
-        var baseBackup = BackupManifest.Parse(System.Text.Encoding.UTF8.GetBytes(created.Stdout), "backup create output");
+        var (baseBackup, writes) = await CapturedChain.CaptureAsync(etcd, client, storeDir);
         var cluster = baseBackup.Cluster.Name;
         var store = new LocalDirectoryStore(storeDir);
-
-        var committed = 0L;
-        var writer = new SegmentWriter(cluster, "n1", CompressionKind.Zstd, 1, key: null, store);
-        var loop = new CaptureLoop(writer, new CaptureSettings(TimeSpan.FromMilliseconds(300), 32 * 1024), TimeProvider.System, NullLogger.Instance)
-        {
-            OnCommitted = m => Interlocked.Exchange(ref committed, Math.Max(Interlocked.Read(ref committed), m.LastRevision)),
-        };
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var capture = loop.RunAsync(RevisionWatch.ReadAsync(client, etcd.First.ClientUrl, baseBackup.Revision + 1, TimeProvider.System, stop.Token),
-            baseBackup.Id, baseBackup.Revision, baseBackup.Revision, stop.Token);
-        var writes = await WriteGenerator.RunAsync(client);
         var last = writes.Max(w => w.Revision);
-        while (Interlocked.Read(ref committed) < last && !stop.IsCancellationRequested)
-        {
-            await Task.Delay(50);
-        }
-
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => capture);
 
         var (chain, damagedSegments) = await SegmentCatalog.LoadAsync(store, cluster, baseBackup, default);
         Assert.Empty(damagedSegments);
@@ -82,9 +53,9 @@ public sealed class PointInTimeTests : IDisposable
 
             var status = await etcd.EtcdctlAsync("snapshot", "status", file, "-w", "json");
             Assert.Contains($"\"revision\":{revision},", status.Stdout, StringComparison.Ordinal);
-            var expected = await KeyValuesAsync(etcd.EtcdctlAsync("get", "", "--prefix", "--rev", revision.ToString(CultureInfo.InvariantCulture), "-w", "json"));
+            var expected = await ServedState.KeyValuesAsync(etcd.EtcdctlAsync("get", "", "--prefix", "--rev", revision.ToString(CultureInfo.InvariantCulture), "-w", "json"));
             Assert.Contains(expected, kv => kv.StartsWith(Convert.ToBase64String("/before/0"u8), StringComparison.Ordinal));
-            Assert.Equal(expected, await ServedAsync(file, revision));
+            Assert.Equal(expected, await ServedState.OfSnapshotAsync(_dir, file));
             states.Add(string.Join('\n', expected));
         }
 
@@ -97,8 +68,8 @@ public sealed class PointInTimeTests : IDisposable
             "--store", storeDir);
         Assert.True(download.ExitCode == 0, download.Stderr);
         Assert.Contains($"Snapshot at revision {txnRevision} written to {cli}", download.Stdout, StringComparison.Ordinal);
-        Assert.Equal(await KeyValuesAsync(etcd.EtcdctlAsync("get", "", "--prefix", "--rev", txnRevision.ToString(CultureInfo.InvariantCulture), "-w", "json")),
-            await ServedAsync(cli, txnRevision));
+        Assert.Equal(await ServedState.KeyValuesAsync(etcd.EtcdctlAsync("get", "", "--prefix", "--rev", txnRevision.ToString(CultureInfo.InvariantCulture), "-w", "json")),
+            await ServedState.OfSnapshotAsync(_dir, cli));
         var beyond = await AgentBinary.RunAsync("backup", "download", "latest", _dir.File("beyond.db"), "--at-revision",
             (chain.LastRevision + 1000).ToString(CultureInfo.InvariantCulture), "--store", storeDir);
         Assert.Equal(2, beyond.ExitCode);
@@ -123,39 +94,5 @@ public sealed class PointInTimeTests : IDisposable
 
         // A revision outside the window is refused before anything is fetched.
         await Assert.ThrowsAsync<ConfigurationException>(() => builder.BuildAsync(baseBackup, chain, chain.LastRevision + 1, damaged, overwrite: false, default));
-    }
-
-    /// <summary>What etcd serves from a snapshot: restored with etcdctl into a scratch dir and started on free ports.</summary>
-    private async Task<List<string>> ServedAsync(string snapshot, long revision)
-    {
-        var dataDir = _dir.File($"served-{Path.GetFileNameWithoutExtension(snapshot)}");
-        var peer = new Uri($"http://127.0.0.1:{ThrowawayEtcd.FreePort()}");
-        var restore = await ProcessRunner.RunAsync("etcdctl",
-            ["snapshot", "restore", snapshot, "--data-dir", dataDir, "--name", "check", "--initial-cluster", $"check={peer.ToString().TrimEnd('/')}",
-             "--initial-advertise-peer-urls", peer.ToString().TrimEnd('/')], new Dictionary<string, string?> { ["ETCDCTL_API"] = "3" });
-        Assert.True(restore.ExitCode == 0, restore.Stderr);
-        var port = ThrowawayEtcd.FreePort();
-        using var served = ThrowawayEtcd.Start("etcd", dataDir, "check", peer, port, "check-token");
-        using var client = new EtcdAgent.Protocol.Etcd.EtcdClient(new EtcdAgent.Protocol.Etcd.EtcdClientOptions { Endpoints = [new Uri($"http://127.0.0.1:{port}")] });
-        await DrillRunner.WaitHealthyAsync(client, served, default);
-        return await KeyValuesAsync(ProcessRunner.RunAsync("etcdctl", ["--endpoints", $"http://127.0.0.1:{port}", "get", "", "--prefix", "-w", "json"],
-            new Dictionary<string, string?> { ["ETCDCTL_API"] = "3" }));
-    }
-
-    private static async Task<List<string>> KeyValuesAsync(Task<ProcessRunner.Result> get)
-    {
-        var result = await get;
-        Assert.True(result.ExitCode == 0, result.Stderr);
-        using var json = JsonDocument.Parse(result.Stdout);
-        if (!json.RootElement.TryGetProperty("kvs", out var kvs))
-        {
-            return [];
-        }
-
-        // The agent's own lock keys are the cluster's too; they are compared like any other key.
-        return kvs.EnumerateArray().Select(kv => string.Join('|',
-            kv.GetProperty("key").GetString(), kv.GetProperty("value").GetString(),
-            kv.GetProperty("create_revision").GetInt64(), kv.GetProperty("mod_revision").GetInt64(), kv.GetProperty("version").GetInt64(),
-            kv.TryGetProperty("lease", out var lease) ? lease.GetInt64() : 0)).ToList();
     }
 }
