@@ -56,8 +56,8 @@ internal static class PointInTimeResolver
         }
 
         throw new ConfigurationException(windows.Count == 0
-            ? $"no backup of cluster '{cluster}' is at or before {target}"
-            : $"no chain reaches {target}; restorable windows: {string.Join("; ", windows)}");
+            ? $"no backup of cluster '{cluster}' is at or before {target}; `etcd-agent backup list` shows the backups and their chains' windows"
+            : $"no chain reaches {target}; restorable windows: {string.Join("; ", windows)}. Pick a point inside one (`etcd-agent backup list` shows them)");
     }
 
     private static string Window(long from, long to, IReadOnlyList<RevisionGap> gaps) =>

@@ -20,8 +20,8 @@ internal sealed partial record PointInTimeTarget
 
     public DateTimeOffset? Time { get; }
 
-    /// <summary>"revision 1234" or "2026-12-01T21:30:00Z", for messages.</summary>
-    public override string ToString() => Revision is { } r ? $"revision {r.ToString(CultureInfo.InvariantCulture)}" : FormatTime(Time!.Value);
+    /// <summary>"revision 1234" or "time 2026-12-01T21:30:00.000Z", for messages.</summary>
+    public override string ToString() => Revision is { } r ? $"revision {r.ToString(CultureInfo.InvariantCulture)}" : "time " + FormatTime(Time!.Value);
 
     public static PointInTimeTarget AtRevision(long revision) => revision >= 1
         ? new PointInTimeTarget(revision, null)

@@ -64,7 +64,8 @@ public sealed class CapturedChain : IAsyncLifetime
         }
 
         Directory.CreateDirectory(storeDir);
-        var created = await AgentBinary.RunAsync("backup", "create", "--store", storeDir, "--endpoints", etcd.Endpoints, "-w", "json");
+        // A spool of its own (RestoreHelpers.AgentAsync): one spool directory admits one backup at a time, and test classes run in parallel.
+        var created = await Restore.RestoreHelpers.AgentAsync(["backup", "create", "--store", storeDir, "--endpoints", etcd.Endpoints, "-w", "json"]);
         Assert.True(created.ExitCode == 0, created.Stderr);
         var baseBackup = BackupManifest.Parse(System.Text.Encoding.UTF8.GetBytes(created.Stdout), "backup create output");
         var store = new LocalDirectoryStore(storeDir);
