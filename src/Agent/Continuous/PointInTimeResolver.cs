@@ -10,8 +10,8 @@ namespace EtcdAgent.Continuous;
 /// Which backup's chain, and which revision of it, a point-in-time download, restore or drill builds: for an id that
 /// backup's; for latest the newest backup whose chain's window holds the target. A time resolves to the last revision
 /// received at or before it (<see cref="RevisionAtTime"/>). Outside every window it is a usage error listing the
-/// windows there are. Chains that cannot reach a revision by their key names alone (<see cref="ChainOutline"/>) are
-/// passed over without reading their manifests; the chain that is used is read and checked in full.
+/// windows there are. Chains that cannot hold the point by their key names and last manifest (<see cref="ChainWindow"/>)
+/// are passed over without reading every manifest; the chain that is used is read and checked in full.
 /// </summary>
 internal static class PointInTimeResolver
 {
@@ -29,10 +29,11 @@ internal static class PointInTimeResolver
         var windows = new List<string>();
         foreach (var candidate in candidates)
         {
-            if (target.Revision is { } wanted && ChainOutline.FromKeys(cluster, candidate.Id, candidate.Revision, keys) is var outline
-                && outline.LastRevision < wanted)
+            // The names and the last manifest first (one GET): a chain that cannot hold the point is not read in full.
+            var outline = await ChainWindow.ReadAsync(store, cluster, candidate, keys, cancellationToken).ConfigureAwait(false);
+            if (!MayHold(outline, target))
             {
-                windows.Add($"{candidate.Id}: {Window(outline.BaseRevision, outline.LastRevision, outline.Gaps)}");
+                windows.Add(Window(candidate.Id, outline.FromRevision, outline.ToRevision, outline.Outline.Gaps, target, outline.From, outline.To));
                 continue;
             }
 
@@ -51,8 +52,7 @@ internal static class PointInTimeResolver
                 return new PointInTimeSource(candidate, chain, point.Revision, point.ReceivedAt, target.Time);
             }
 
-            windows.Add($"{candidate.Id}: {Window(chain.BaseRevision, chain.LastRevision, chain.Gaps)}" +
-                (target.Time is null ? string.Empty : $", received {PointInTimeTarget.FormatTime(chain.BaseCreatedAt)}..{PointInTimeTarget.FormatTime(chain.LastReceivedAt)}"));
+            windows.Add(Window(candidate.Id, chain.BaseRevision, chain.LastRevision, chain.Gaps, target, chain.BaseCreatedAt, chain.LastReceivedAt));
         }
 
         throw new ConfigurationException(windows.Count == 0
@@ -60,9 +60,21 @@ internal static class PointInTimeResolver
             : $"no chain reaches {target}; restorable windows: {string.Join("; ", windows)}. Pick a point inside one (`etcd-agent backup list` shows them)");
     }
 
-    private static string Window(long from, long to, IReadOnlyList<RevisionGap> gaps) =>
-        $"{from.ToString(CultureInfo.InvariantCulture)}..{to.ToString(CultureInfo.InvariantCulture)}" +
-        (gaps.Count > 0 ? $" (hole at {gaps[0].From.ToString(CultureInfo.InvariantCulture)}..{gaps[0].To.ToString(CultureInfo.InvariantCulture)})" : string.Empty);
+    /// <summary>
+    /// Whether the chain's outline leaves room for the point. The outline never ends before what its manifests can
+    /// replay (a name that does not parse or lacks its payload cannot be replayed either), so false is final.
+    /// </summary>
+    private static bool MayHold(ChainWindow window, PointInTimeTarget target) =>
+        target.Revision is { } revision
+            ? revision <= window.ToRevision
+            : target.Time >= window.From && (window.To is not { } to || target.Time <= to);
+
+    /// <summary>"ID: 100..250 (hole at 251..260)", and for a time target ", received FROM..TO".</summary>
+    private static string Window(string id, long from, long to, IReadOnlyList<RevisionGap> gaps, PointInTimeTarget target, DateTimeOffset fromTime,
+        DateTimeOffset? toTime) =>
+        $"{id}: {from.ToString(CultureInfo.InvariantCulture)}..{to.ToString(CultureInfo.InvariantCulture)}" +
+        (gaps.Count > 0 ? $" (hole at {gaps[0].From.ToString(CultureInfo.InvariantCulture)}..{gaps[0].To.ToString(CultureInfo.InvariantCulture)})" : string.Empty) +
+        (target.Time is null ? string.Empty : $", received {PointInTimeTarget.FormatTime(fromTime)}..{(toTime is { } t ? PointInTimeTarget.FormatTime(t) : "?")}");
 
     /// <summary>
     /// When the agent received <paramref name="revision"/> where the manifests say it (the base, a segment's first or

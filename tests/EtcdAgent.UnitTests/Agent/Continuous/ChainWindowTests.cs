@@ -20,26 +20,12 @@ public sealed class ChainWindowTests : IDisposable
 
     public void Dispose() => _store.Dispose();
 
-    private static BackupManifest Base() => new()
+    private static BackupManifest Base()
     {
-        FormatVersion = 1,
-        Id = BaseId,
-        Cluster = new ClusterInfo(Cluster, "1"),
-        Source = new SourceInfo("1", "cp1", "http://x"),
-        Members = [],
-        EtcdVersion = "3.5.17",
-        Revision = 100,
-        RaftIndex = 1,
-        RaftTerm = 1,
-        Status = new StatusInfo(1, 100, 1, 1, 1),
-        Raw = new ContentInfo(new string('a', 64), 1),
-        Stored = new StoredInfo($"{Cluster}/{BaseId}/snapshot.db.zst", new string('a', 64), 10),
-        Codecs = new CodecInfo("zstd", 1, null, null),
-        CreatedAt = Created,
-        DurationSeconds = 1,
-        AgentVersion = "test",
-        Node = "cp1",
-    };
+        var backup = ChainSamples.Backup(Created, 100);
+        Assert.Equal(BaseId, backup.Id);
+        return backup;
+    }
 
     private SegmentManifest Commit(long first, long last, string? manifestText = null)
     {
