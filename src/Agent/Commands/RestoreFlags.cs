@@ -70,8 +70,7 @@ internal sealed class RestoreFlags
 
     public IEnumerable<Option> All =>
     [
-        .. PointInTime.All,
-        Snapshot, SnapshotSha256, Topology, ManifestsDir, Unit, UnitFile, Name, DataDir, WalDir, PeerUrls, ListenClientUrls,
+        Snapshot, SnapshotSha256, .. PointInTime.All, Topology, ManifestsDir, Unit, UnitFile, Name, DataDir, WalDir, PeerUrls, ListenClientUrls,
         ListenPeerUrls, InitialCluster, Token, RestoreBinary, BumpRevision, Kubernetes, StopCommand, StartCommand, StateDir,
         StopTimeout, HealthTimeout, ForceStart, Yes, DryRun, Resume, Rollback, Abandon,
     ];
