@@ -93,24 +93,41 @@ $agent restore --snapshot latest --dry-run --config "$work/config.yaml" --topolo
   --data-dir "$work/throwaway.etcd" --initial-advertise-peer-urls "$ETCD_PEER" --listen-client-urls "$endpoint" \
   --state-dir "$work/state"
 echo
-echo "==> etcd-agent run: the daemon, with a backup every 3 s, for 10 s (SIGTERM ends it, exit 0)"
+echo "==> etcd-agent run: the daemon, a backup every 10 s and continuous capture (1 s segments), for 14 s"
 metrics_port=$(scripts/free-port.sh)
 cat >> "$work/config.yaml" <<EOF
 schedule:
-  backup: "*/3 * * * * ?"
+  backup: "*/10 * * * * ?"
   stateDir: ${work}/state
+continuous:
+  enabled: true
+  interval: 1s
 metrics:
   address: 127.0.0.1:${metrics_port}
 EOF
 $agent run --config "$work/config.yaml" &
 daemon=$!
-sleep 10
+sleep 3
+echo "--- writes while the daemon captures every revision"
+point=
+for i in $(seq 1 8); do
+  revision=$(ETCDCTL_API=3 etcdctl --endpoints "$endpoint" put "/registry/demo/live" "write-$i" -w json | sed -n 's/.*"revision":\([0-9]*\).*/\1/p')
+  echo "put write-$i at revision ${revision}"
+  [ "$i" = 4 ] && point=$revision
+  sleep 1
+done
+sleep 3
 echo "--- GET /metrics (excerpt)"
-curl -s "http://127.0.0.1:${metrics_port}/metrics" | grep -E '^etcd_agent_(last_backup_revision|backups_in_store|lock_holder_info|spool_backlog)' || true
+curl -s "http://127.0.0.1:${metrics_port}/metrics" | grep -E '^etcd_agent_(last_backup_revision|backups_in_store|lock_holder_info|spool_backlog|continuous_(streaming|lag_seconds|last_revision|segments_total))' || true
 echo "--- GET /healthz"
 curl -s "http://127.0.0.1:${metrics_port}/healthz" || true
 kill -TERM "$daemon"
 wait "$daemon" && echo "daemon exited 0"
+echo
+echo "==> etcd-agent backup download latest at.db --at-revision ${point}: the cluster as it was right after write-4"
+$agent backup download latest "$work/at.db" --at-revision "$point" --config "$work/config.yaml"
+ETCDCTL_API=3 etcdctl snapshot status "$work/at.db" -w table
+ETCDCTL_API=3 etcdctl --endpoints "$endpoint" get /registry/demo/live --rev "$point" --print-value-only | sed 's/^/the live cluster at that revision held: /'
 echo
 echo "==> etcd-agent backup list (after the daemon; retention keeps 2)"
 $agent backup list --config "$work/config.yaml"

@@ -21,8 +21,12 @@ internal static class BackupPruneCommand
             var kept = report.Decisions.Where(d => d.Keep).Select(d => $"{d.Backup.Id} ({string.Join(", ", d.KeptBecause)})").ToList();
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
-                AgentJsonContext.Write(context.Out, new PruneJson(report.DryRun, kept, report.Deleted, report.Deferred, report.Locked,
-                    report.Orphans, report.PendingUploads, report.Warnings, report.OldVersionBytes), AgentJsonContext.Default.PruneJson);
+                var json = new PruneJson(report.DryRun, kept, report.Deleted, report.Deferred, report.Locked, report.Orphans, report.PendingUploads,
+                    report.Warnings, report.OldVersionBytes)
+                {
+                    DeletedSegmentObjects = report.DeletedSegmentObjects,
+                };
+                AgentJsonContext.Write(context.Out, json, AgentJsonContext.Default.PruneJson);
                 return ExitCodes.Success;
             }
 
@@ -51,6 +55,11 @@ internal static class BackupPruneCommand
             foreach (var key in report.Orphans.Concat(report.PendingUploads))
             {
                 context.Out.WriteLine($"  {(report.DryRun ? "remove" : "removed")}  {key}");
+            }
+
+            if (report.DeletedSegmentObjects > 0)
+            {
+                context.Out.WriteLine($"  deleted {report.DeletedSegmentObjects} objects of those backups' continuous chains with them");
             }
 
             if (report.OldVersionBytes > 0)

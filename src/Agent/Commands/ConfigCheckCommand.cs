@@ -67,6 +67,10 @@ internal static class ConfigCheckCommand
                                       $", spool {options.Backup.SpoolDir}");
                 var r = options.Retention;
                 context.Out.WriteLine($"  keep    last {r.KeepLast}, hourly {r.Hourly}, daily {r.Daily}, weekly {r.Weekly}, monthly {r.Monthly} ({r.TimeZone.Id}); at most {(r.MaxDeleteFraction * 100).ToString("0", System.Globalization.CultureInfo.InvariantCulture)}% per prune");
+                var c = options.Continuous;
+                context.Out.WriteLine(c.Enabled
+                    ? $"  stream  every write, segments every {Configuration.GoDuration.Format(c.Interval)} or {ByteSizes.Format(c.MaxSegmentBytes)} (one writer per cluster)"
+                    : "  stream  off: restores reach the backups' revisions only (continuous.enabled: true for any revision)");
                 return ExitCodes.Success;
             }
 #pragma warning disable CA1031 // Top of a verb.

@@ -72,6 +72,11 @@ internal static class DaemonHost
             o.WaitForJobsToComplete = true;
             o.AwaitApplicationStarted = true;
         });
+        if (options.Continuous.Enabled)
+        {
+            builder.Services.AddHostedService<ContinuousService>();
+        }
+
         if (watchdog is { } interval)
         {
             builder.Services.AddHostedService(sp => new WatchdogService(sp.GetRequiredService<DaemonNotifier>(), sp.GetRequiredService<Liveness>(),

@@ -32,6 +32,8 @@ internal sealed record AgentOptions
 
     public DrillOptions Drill { get; init; } = new();
 
+    public ContinuousOptions Continuous { get; init; } = new();
+
     /// <summary>host:port of the Prometheus/health endpoint of `run`; null turns it off.</summary>
     public string? MetricsAddress { get; init; } = DefaultMetricsAddress;
 
@@ -323,4 +325,25 @@ internal sealed record DrillOptions
 
     /// <summary>How many keys are read back and compared with the file.</summary>
     public int SampleKeys { get; init; } = DefaultSampleKeys;
+}
+
+/// <summary>
+/// Continuous capture (opt-in): the agent holding the stream lock watches every write and stores it in segments
+/// beside the newest full backup, so a restore can reach any revision up to seconds ago.
+/// </summary>
+internal sealed record ContinuousOptions
+{
+    public const bool DefaultEnabled = false;
+
+    public const long DefaultMaxSegmentBytes = 8L << 20;
+
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
+
+    public bool Enabled { get; init; } = DefaultEnabled;
+
+    /// <summary>A segment is committed this long after its first revision arrived (the bound on the writes a dead writer loses).</summary>
+    public TimeSpan Interval { get; init; } = DefaultInterval;
+
+    /// <summary>...or as soon as its events reach this size.</summary>
+    public long MaxSegmentBytes { get; init; } = DefaultMaxSegmentBytes;
 }

@@ -69,6 +69,7 @@ internal static class ConfigLoader
             Retention = RetentionValidator.Validate(settings.Retention, root.Section("retention")),
             Schedule = ScheduleValidator.Validate(settings.Schedule, root.Section("schedule")),
             Drill = DrillValidator.Validate(settings.Drill, root.Section("drill")),
+            Continuous = ContinuousValidator.Validate(settings.Continuous, root.Section("continuous")),
             SourceFile = path,
         };
         options = MetricsValidator.Validate(options, settings.Metrics, settings.Daemon, root);

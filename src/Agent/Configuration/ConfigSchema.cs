@@ -100,6 +100,7 @@ internal static class ConfigSchema
             Value("leaderDelay"),
             Value("stateDir")),
         Section("drill", Value("etcdBinary"), Value("restoreBinary"), Value("workDir"), Value("timeout"), Value("sampleKeys")),
+        Section("continuous", Value("enabled"), Value("interval"), Value("maxSegmentBytes")),
         Section("metrics", Value("address"), Value("healthTicks"), Value("textfile")),
         Section("daemon", Value("webhook")));
 

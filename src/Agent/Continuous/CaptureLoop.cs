@@ -12,6 +12,14 @@ namespace EtcdAgent.Continuous;
 /// </summary>
 internal sealed partial class CaptureLoop(SegmentWriter writer, CaptureSettings settings, TimeProvider time, ILogger logger)
 {
+    private string? _previous;
+
+    /// <summary>The chain's last committed segment when this capture resumes it (null: the chain is empty).</summary>
+    public SegmentManifest? ResumeAfter { get; init; }
+
+    /// <summary>Told of each revision as it arrives (before it is committed).</summary>
+    public Action<RevisionEvents>? OnReceived { get; init; }
+
     /// <summary>Told after each commit: the segment's manifest.</summary>
     public Action<SegmentManifest>? OnCommitted { get; init; }
 
@@ -22,6 +30,7 @@ internal sealed partial class CaptureLoop(SegmentWriter writer, CaptureSettings 
     public async Task<long> RunAsync(IAsyncEnumerable<RevisionEvents> revisions, string baseId, long baseRevision, long lastCommitted,
         CancellationToken cancellationToken)
     {
+        _previous = ResumeAfter is { } resumed ? SegmentLayout.Name(resumed.FirstRevision, resumed.LastRevision) : null;
         var channel = Channel.CreateBounded<RevisionEvents>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true });
         using var stopPump = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pump = Task.Run(() => PumpAsync(revisions, channel.Writer, stopPump.Token), CancellationToken.None);
@@ -57,6 +66,7 @@ internal sealed partial class CaptureLoop(SegmentWriter writer, CaptureSettings 
                     }
 
                     pending.Add(revision);
+                    OnReceived?.Invoke(revision);
                     bytes += revision.EncodedSize;
                     if (bytes >= settings.MaxBytes)
                     {
@@ -122,7 +132,8 @@ internal sealed partial class CaptureLoop(SegmentWriter writer, CaptureSettings 
     private async Task<long> CommitAsync(List<RevisionEvents> pending, string baseId, long baseRevision, long lastCommitted,
         CancellationToken cancellationToken)
     {
-        var manifest = await writer.WriteAsync(baseId, baseRevision, pending, cancellationToken).ConfigureAwait(false);
+        var manifest = await writer.WriteAsync(baseId, baseRevision, pending, _previous, cancellationToken).ConfigureAwait(false);
+        _previous = SegmentLayout.Name(manifest.FirstRevision, manifest.LastRevision);
         pending.Clear();
         OnCommitted?.Invoke(manifest);
         Log.Committed(logger, manifest.FirstRevision, manifest.LastRevision, manifest.Stored.Size);

@@ -14,8 +14,6 @@ namespace EtcdAgent.Continuous;
 internal sealed record ChainOutline(long BaseRevision, IReadOnlyList<SegmentName> Path, IReadOnlyList<RevisionGap> Gaps,
     IReadOnlyList<SegmentName> Stranded, IReadOnlyList<(string Key, string Problem)> Damaged)
 {
-    private const int NameLength = 39; // <19 digits>-<19 digits>
-
     private static readonly bool[] Encrypted = [false, true];
 
     /// <summary>The last revision the names say is restorable: the base's, or the end of the path without a hole.</summary>
@@ -51,7 +49,7 @@ internal sealed record ChainOutline(long BaseRevision, IReadOnlyList<SegmentName
                 }
                 else
                 {
-                    damaged.Add((key, $"its name is not <first>-<last>.json with {NameLength - 20}-digit revisions after the base revision {baseRevision.ToString(CultureInfo.InvariantCulture)}"));
+                    damaged.Add((key, $"its name is not <first>-<last>.json with 19-digit revisions after the base revision {baseRevision.ToString(CultureInfo.InvariantCulture)}"));
                 }
             }
             else
@@ -86,19 +84,10 @@ internal sealed record ChainOutline(long BaseRevision, IReadOnlyList<SegmentName
     }
 
     /// <summary>The segment's range when <paramref name="stem"/> is exactly what <see cref="SegmentLayout.Name"/> writes for a range after the base.</summary>
-    private static SegmentName? Parse(string stem, long baseRevision)
-    {
-        // NumberStyles.None: digits only, no sign, space or separator; 19 digits above long.MaxValue do not parse.
-        if (stem.Length != NameLength || stem[19] != '-'
-            || !long.TryParse(stem.AsSpan(0, 19), NumberStyles.None, CultureInfo.InvariantCulture, out var first)
-            || !long.TryParse(stem.AsSpan(20), NumberStyles.None, CultureInfo.InvariantCulture, out var last)
-            || first <= baseRevision || last < first)
-        {
-            return null;
-        }
-
-        return new SegmentName(first, last, string.Empty);
-    }
+    private static SegmentName? Parse(string stem, long baseRevision) =>
+        SegmentLayout.TryParseName(stem, out var range) && range.First > baseRevision && range.Last >= range.First
+            ? new SegmentName(range.First, range.Last, string.Empty)
+            : null;
 
     /// <summary>Every key the segment's payload may have, one per codec combination.</summary>
     private static IEnumerable<string> PayloadKeys(string cluster, string baseId, SegmentName segment) =>

@@ -102,13 +102,28 @@ internal sealed class PointInTimeBuilder(IObjectStore store, Keyring keyring, lo
 
             var replay = new RevisionReplay(client, leases);
             var at = baseRevision;
+            var replayed = new Dictionary<long, (byte[] Fingerprint, string Segment)>();
             foreach (var segment in segments)
             {
+                var name = SegmentLayout.Name(segment.FirstRevision, segment.LastRevision);
+                foreach (var old in replayed.Keys.Where(r => r < segment.FirstRevision).ToList())
+                {
+                    replayed.Remove(old); // segments come in order of their first revision: never compared again
+                }
+
                 foreach (var revision in await SegmentReader.ReadAsync(store, segment, keyring, cancellationToken).ConfigureAwait(false))
                 {
+                    var fingerprint = Fingerprint(revision);
                     if (revision.Revision <= at)
                     {
-                        continue; // an overlapping segment's revision already replayed
+                        // Two writers for a moment wrote this revision twice: the copies must agree, or the chain is damaged.
+                        if (replayed.TryGetValue(revision.Revision, out var first) && !first.Fingerprint.AsSpan().SequenceEqual(fingerprint))
+                        {
+                            throw new InvalidDataException(
+                                $"revision {revision.Revision} differs between segments {first.Segment} and {name}: the chain is damaged there; restore to a revision before it");
+                        }
+
+                        continue;
                     }
 
                     if (revision.Revision > target)
@@ -118,6 +133,7 @@ internal sealed class PointInTimeBuilder(IObjectStore store, Keyring keyring, lo
 
                     await replay.ApplyAsync(revision, cancellationToken).ConfigureAwait(false);
                     at = revision.Revision;
+                    replayed[at] = (fingerprint, name);
                 }
             }
 
@@ -133,5 +149,17 @@ internal sealed class PointInTimeBuilder(IObjectStore store, Keyring keyring, lo
                 await keepAlive.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>The events of a revision as etcd encoded them, hashed: equal for two copies of the same revision.</summary>
+    private static byte[] Fingerprint(RevisionEvents revision)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var e in revision.Events)
+        {
+            hash.AppendData(Google.Protobuf.MessageExtensions.ToByteArray(e));
+        }
+
+        return hash.GetHashAndReset();
     }
 }

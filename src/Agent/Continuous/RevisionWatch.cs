@@ -14,8 +14,15 @@ namespace EtcdAgent.Continuous;
 internal static class RevisionWatch
 {
     /// <summary>Yields every write revision from <paramref name="startRevision"/> on, stamped with the time it arrived.</summary>
+    public static IAsyncEnumerable<RevisionEvents> ReadAsync(EtcdClient client, Uri endpoint, long startRevision, TimeProvider time,
+        CancellationToken cancellationToken) => ReadAsync(client, endpoint, startRevision, time, onHead: null, cancellationToken);
+
+    /// <summary>
+    /// The same, telling <paramref name="onHead"/> the member's current revision from every response's header (how far
+    /// ahead of what was received the cluster is: the capture's lag).
+    /// </summary>
     public static async IAsyncEnumerable<RevisionEvents> ReadAsync(EtcdClient client, Uri endpoint, long startRevision, TimeProvider time,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        Action<long>? onHead, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var create = new WatchCreateRequest
         {
@@ -35,6 +42,11 @@ internal static class RevisionWatch
             if (response.Canceled)
             {
                 throw new InvalidOperationException($"etcd cancelled the watch: {response.CancelReason}");
+            }
+
+            if (response.Header is { } header)
+            {
+                onHead?.Invoke(header.Revision);
             }
 
             var received = time.GetUtcNow();

@@ -19,6 +19,16 @@ internal static class SegmentLayout
     public static string Name(long first, long last) =>
         $"{first.ToString("D19", CultureInfo.InvariantCulture)}-{last.ToString("D19", CultureInfo.InvariantCulture)}";
 
+    /// <summary>Reads a name <see cref="Name"/> made (exactly: 19 digits, a dash, 19 digits); false for anything else.</summary>
+    public static bool TryParseName(string name, out (long First, long Last) revisions)
+    {
+        revisions = default;
+        return name is { Length: 39 } && name[19] == '-'
+            && name.AsSpan(0, 19).ContainsAnyExceptInRange('0', '9') is false && name.AsSpan(20).ContainsAnyExceptInRange('0', '9') is false
+            && long.TryParse(name.AsSpan(0, 19), NumberStyles.None, CultureInfo.InvariantCulture, out revisions.First)
+            && long.TryParse(name.AsSpan(20), NumberStyles.None, CultureInfo.InvariantCulture, out revisions.Last);
+    }
+
     public static string ManifestKey(string cluster, string baseId, long first, long last) =>
         $"{ChainPrefix(cluster, baseId)}{Name(first, last)}.json";
 

@@ -39,6 +39,12 @@ internal sealed record SegmentManifest
 
     public required CodecInfo Codecs { get; init; }
 
+    /// <summary>
+    /// The name (&lt;first&gt;-&lt;last&gt;) of the segment this one continues, whose last revision is this one's first - 1;
+    /// null for the first segment after the base. A link a reader can check, besides the revision numbers.
+    /// </summary>
+    public string? Previous { get; init; }
+
     /// <summary>The node whose agent wrote the segment.</summary>
     public required string Node { get; init; }
 
@@ -98,6 +104,14 @@ internal sealed record SegmentManifest
             return $"revisions {FirstRevision}..{LastRevision} are not a range after the base revision {BaseRevision}";
         }
 
+        if (Previous is null ? FirstRevision != BaseRevision + 1 : !SegmentLayout.TryParseName(Previous, out var before)
+            || before.Last != FirstRevision - 1 || before.First <= BaseRevision || before.First > before.Last)
+        {
+            return Previous is null
+                ? $"it starts at revision {FirstRevision} but names no previous segment (only the first after the base {BaseRevision} may)"
+                : $"its previous segment '{Bounded(Previous)}' does not end at revision {FirstRevision - 1}";
+        }
+
         if (LastReceivedAt < FirstReceivedAt)
         {
             return "its last revision was received before its first";
@@ -119,6 +133,8 @@ internal sealed record SegmentManifest
             ? "its sizes or sha256 values are malformed"
             : null;
     }
+
+    private static string Bounded(string value) => value.Length <= 64 ? value : value[..64] + "...";
 
     private static bool IsSha256(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigitLower);
 }

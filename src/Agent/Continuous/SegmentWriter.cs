@@ -15,7 +15,8 @@ namespace EtcdAgent.Continuous;
 /// </summary>
 internal sealed class SegmentWriter(string cluster, string node, CompressionKind compression, int level, EncryptionKey? key, IObjectStore store)
 {
-    public async Task<SegmentManifest> WriteAsync(string baseId, long baseRevision, IReadOnlyList<RevisionEvents> revisions,
+    /// <summary>Stores <paramref name="revisions"/> as the segment after <paramref name="previous"/> (null: the first after the base).</summary>
+    public async Task<SegmentManifest> WriteAsync(string baseId, long baseRevision, IReadOnlyList<RevisionEvents> revisions, string? previous,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(revisions);
@@ -52,6 +53,7 @@ internal sealed class SegmentWriter(string cluster, string node, CompressionKind
             Raw = new ContentInfo(Convert.ToHexStringLower(SHA256.HashData(raw.GetBuffer().AsSpan(0, (int)raw.Length))), raw.Length),
             Stored = new StoredInfo(payloadKey, Convert.ToHexStringLower(SHA256.HashData(storedBytes.Span)), stored.Length),
             Codecs = new CodecInfo(compression.ToString().ToLowerInvariant(), level, key is null ? null : "aes-256-gcm", key?.IdHex),
+            Previous = previous,
             Node = node,
             AgentVersion = BuildInfo.Version,
         };

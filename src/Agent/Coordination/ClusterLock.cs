@@ -92,7 +92,7 @@ internal static class ClusterLock
         }
     }
 
-    private static string Describe(ByteString value)
+    internal static string Describe(ByteString value)
     {
         try
         {

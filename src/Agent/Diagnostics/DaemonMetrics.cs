@@ -96,6 +96,13 @@ internal sealed class DaemonMetrics
     /// <summary>How long between scheduled drills; never called (the gauge stays 0) while drills are off.</summary>
     public void DrillScheduled(TimeSpan interval) => _drillInterval.Set(interval.TotalSeconds);
 
+    /// <summary>The continuous capture's metrics, once it is on.</summary>
+    public StreamMetrics? Stream { get; private set; }
+
+    /// <summary>Adds the continuous capture's metrics (continuous capture is on).</summary>
+    public StreamMetrics EnableStream(Func<bool> streaming, Func<(long Revisions, double Seconds)> lag) =>
+        Stream ??= new StreamMetrics(_registry, streaming, lag);
+
     /// <summary>The daemon's own registry, for the exposition endpoint.</summary>
     public CollectorRegistry Registry => _registry;
 

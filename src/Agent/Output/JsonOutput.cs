@@ -55,7 +55,11 @@ internal sealed record RevisionRangeJson(long From, long To);
 
 internal sealed record PruneJson(bool DryRun, IReadOnlyList<string> Kept, IReadOnlyList<string> Deleted, IReadOnlyList<string> Deferred,
     IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads, IReadOnlyList<string> Warnings,
-    long OldVersionBytes);
+    long OldVersionBytes)
+{
+    /// <summary>Segments and segment manifests of the deleted backups' continuous chains, deleted with them.</summary>
+    public int DeletedSegmentObjects { get; init; }
+}
 
 internal sealed record VersionJson(string Version, string Runtime, string Os, string Architecture, string Commit, string BuildDate);
 

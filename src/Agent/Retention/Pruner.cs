@@ -43,6 +43,7 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
         var locked = new List<string>();
         var lockUnknown = false;
         long oldVersionBytes = 0;
+        var segments = 0;
         var deleteOldVersions = options.Store.S3?.DeleteOldVersions ?? S3Options.DefaultDeleteOldVersions;
         var now = time.GetUtcNow();
         foreach (var backup in expired.Take(allowed))
@@ -66,6 +67,7 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
                 var manifestKey = BackupLayout.ManifestKey(cluster, backup.Id);
                 await store.DeleteAsync(manifestKey, cancellationToken).ConfigureAwait(false);
                 await store.DeleteAsync(backup.Stored.Key, cancellationToken).ConfigureAwait(false);
+                segments += await DeleteChainAsync(backup.Id, cancellationToken).ConfigureAwait(false);
                 Log.Deleted(logger, backup.Id);
 
                 // A versioned bucket keeps what was deleted (every Secret of that snapshot included): never silently.
@@ -140,7 +142,31 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
             Log.Warning(logger, warning);
         }
 
-        return new PruneReport(dryRun, decisions, deleted, deferred, locked, orphans, pending, pendingSupported, warnings) { OldVersionBytes = oldVersionBytes };
+        return new PruneReport(dryRun, decisions, deleted, deferred, locked, orphans, pending, pendingSupported, warnings)
+        {
+            OldVersionBytes = oldVersionBytes,
+            DeletedSegmentObjects = segments,
+        };
+    }
+
+    /// <summary>
+    /// The continuous chain of a backup just deleted: its segments are worthless without their base, and go with it
+    /// (never before: only after the base's own objects), manifests first so no reader sees a manifest without payload.
+    /// </summary>
+    private async Task<int> DeleteChainAsync(string baseId, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var item in store.ListAsync(Continuous.SegmentLayout.ChainPrefix(options.Cluster, baseId), cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(item.Key);
+        }
+
+        foreach (var key in keys.OrderBy(k => k.EndsWith(".json", StringComparison.Ordinal) ? 0 : 1).ThenBy(k => k, StringComparer.Ordinal))
+        {
+            await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        return keys.Count;
     }
 
     private async Task<DateTimeOffset?> RetainUntilAsync(string key, Action unsupported, CancellationToken cancellationToken)
@@ -173,4 +199,7 @@ internal sealed record PruneReport(bool DryRun, IReadOnlyList<RetentionPolicy.De
 {
     /// <summary>Bytes of this run's deleted backups still held as old versions in a versioned bucket.</summary>
     public long OldVersionBytes { get; init; }
+
+    /// <summary>Objects of the deleted backups' continuous chains (segments and their manifests) deleted with them.</summary>
+    public int DeletedSegmentObjects { get; init; }
 }

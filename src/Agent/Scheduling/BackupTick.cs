@@ -160,8 +160,27 @@ internal sealed partial class BackupTick(AgentOptions options, EtcdClient client
 
         metrics.Succeeded(manifest.DurationSeconds, manifest.Raw.Size, manifest.Stored.Size, manifest.Revision);
         metrics.ServedBy(options.Node);
+        await AnnounceAsync(manifest, stop).ConfigureAwait(false);
         Log.TickServed(_logger, fire, manifest.Id);
         return $"last backup {manifest.Id} at {time.GetUtcNow():u} OK";
+    }
+
+    /// <summary>Tells the continuous writer (any node) that a new chain can start; it also finds out from the store, later.</summary>
+    private async Task AnnounceAsync(Manifests.BackupManifest manifest, CancellationToken stop)
+    {
+        if (!options.Continuous.Enabled)
+        {
+            return;
+        }
+
+        try
+        {
+            await BackupAnnouncement.PublishAsync(client, options.Cluster, manifest.Id, manifest.Revision, stop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is EtcdRpcException || (ex is OperationCanceledException && !stop.IsCancellationRequested))
+        {
+            Log.AnnounceFailed(_logger, manifest.Id, ex.Message);
+        }
     }
 
     /// <summary>Uploads the spool's verified snapshots, oldest first; a store still down is logged, not thrown.</summary>
@@ -200,6 +219,9 @@ internal sealed partial class BackupTick(AgentOptions options, EtcdClient client
 
         [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Tick {Fire}: skipped: {Reason}")]
         public static partial void Skipped(ILogger logger, DateTimeOffset fire, string reason);
+
+        [LoggerMessage(EventId = 3035, Level = LogLevel.Warning, Message = "Backup {Id} could not be announced to the continuous writer ({Reason}); it starts the new chain at its next store check")]
+        public static partial void AnnounceFailed(ILogger logger, string id, string reason);
 
         [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "Spooled snapshots could not be stored yet: {Reason}")]
         public static partial void BacklogFailed(ILogger logger, string reason);

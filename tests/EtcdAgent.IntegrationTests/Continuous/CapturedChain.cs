@@ -49,8 +49,7 @@ public sealed class CapturedChain : IAsyncLifetime
     }
 
     /// <summary>What the original member held at <paramref name="revision"/>.</summary>
-    public Task<List<string>> StateAtAsync(long revision) =>
-        ServedState.KeyValuesAsync(Etcd.EtcdctlAsync("get", "", "--prefix", "--rev", revision.ToString(System.Globalization.CultureInfo.InvariantCulture), "-w", "json"));
+    public Task<List<string>> StateAtAsync(long revision) => ServedSnapshot.AtRevisionAsync(Etcd, revision);
 
     /// <summary>
     /// Twenty keys, a full backup of them by the published binary into <paramref name="storeDir"/>, then a chain of

@@ -101,7 +101,7 @@ public sealed class PointInTimeCliTests(CapturedChain fixture) : IClassFixture<C
         Assert.True(download.ExitCode == 0, download.Stdout + download.Stderr);
         Assert.Contains($"resolves to revision {Text(expected)},", download.Stdout, StringComparison.Ordinal);
         Assert.Contains($"Snapshot at revision {Text(expected)} written to {file}", download.Stdout, StringComparison.Ordinal);
-        Assert.Equal(await fixture.StateAtAsync(expected), await ServedState.OfSnapshotAsync(_dir, file));
+        Assert.Equal(await fixture.StateAtAsync(expected), await ServedSnapshot.KeyValuesAsync(_dir, file));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class PointInTimeCliTests(CapturedChain fixture) : IClassFixture<C
 
         Assert.True(restore.ExitCode == 0, restore.Stdout + restore.Stderr);
         Assert.Contains($"point in time: revision {Text(revision)} of backup {fixture.Base.Id}'s chain", restore.Stdout, StringComparison.Ordinal);
-        Assert.Equal(await fixture.StateAtAsync(revision), await ServedState.OfEndpointAsync(member.ClientUrl));
+        Assert.Equal(await fixture.StateAtAsync(revision), await ServedSnapshot.AtEndpointAsync(member.ClientUrl));
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_dir.File("state"), "restore"), "pitr-*", SearchOption.AllDirectories));
     }
 

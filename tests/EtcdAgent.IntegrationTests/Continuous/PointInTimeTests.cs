@@ -29,6 +29,7 @@ public sealed class PointInTimeTests : IDisposable
         var (baseBackup, writes) = await CapturedChain.CaptureAsync(etcd, client, storeDir);
         var cluster = baseBackup.Cluster.Name;
         var store = new LocalDirectoryStore(storeDir);
+        var writer = new SegmentWriter(cluster, "n1", CompressionKind.Zstd, 1, key: null, store);
         var last = writes.Max(w => w.Revision);
 
         var (chain, damagedSegments) = await SegmentCatalog.LoadAsync(store, cluster, baseBackup, default);
@@ -53,9 +54,9 @@ public sealed class PointInTimeTests : IDisposable
 
             var status = await etcd.EtcdctlAsync("snapshot", "status", file, "-w", "json");
             Assert.Contains($"\"revision\":{revision},", status.Stdout, StringComparison.Ordinal);
-            var expected = await ServedState.KeyValuesAsync(etcd.EtcdctlAsync("get", "", "--prefix", "--rev", revision.ToString(CultureInfo.InvariantCulture), "-w", "json"));
+            var expected = await ServedSnapshot.AtRevisionAsync(etcd, revision);
             Assert.Contains(expected, kv => kv.StartsWith(Convert.ToBase64String("/before/0"u8), StringComparison.Ordinal));
-            Assert.Equal(expected, await ServedState.OfSnapshotAsync(_dir, file));
+            Assert.Equal(expected, await ServedSnapshot.KeyValuesAsync(_dir, file));
             states.Add(string.Join('\n', expected));
         }
 
@@ -68,12 +69,27 @@ public sealed class PointInTimeTests : IDisposable
             "--store", storeDir);
         Assert.True(download.ExitCode == 0, download.Stderr);
         Assert.Contains($"Snapshot at revision {txnRevision} written to {cli}", download.Stdout, StringComparison.Ordinal);
-        Assert.Equal(await ServedState.KeyValuesAsync(etcd.EtcdctlAsync("get", "", "--prefix", "--rev", txnRevision.ToString(CultureInfo.InvariantCulture), "-w", "json")),
-            await ServedState.OfSnapshotAsync(_dir, cli));
+        Assert.Equal(await ServedSnapshot.AtRevisionAsync(etcd, txnRevision),
+            await ServedSnapshot.KeyValuesAsync(_dir, cli));
         var beyond = await AgentBinary.RunAsync("backup", "download", "latest", _dir.File("beyond.db"), "--at-revision",
             (chain.LastRevision + 1000).ToString(CultureInfo.InvariantCulture), "--store", storeDir);
         Assert.Equal(2, beyond.ExitCode);
         Assert.Contains($"restorable windows: {baseBackup.Id}: {baseBackup.Revision}..{chain.LastRevision}", beyond.Stderr, StringComparison.Ordinal);
+
+        // A second writer's copy of a revision that disagrees with the first: damage, reported, never replayed over.
+        var keyring = new Codecs.Encryption.Keyring([]);
+        var k = Enumerable.Range(1, chain.Path.Count - 1).First(i => chain.Path[i - 1].LastRevision > chain.Path[i - 1].FirstRevision);
+        var s1 = chain.Path[k];
+        var before = (await SegmentReader.ReadAsync(store, chain.Path[k - 1], keyring, default))[^1];
+        var forged = before.Events.Select(e => e.Clone()).ToList();
+        forged[0].Kv.Value = Google.Protobuf.ByteString.CopyFromUtf8("not what etcd wrote");
+        await writer.WriteAsync(baseBackup.Id, baseBackup.Revision,
+            [before with { Events = forged }, .. await SegmentReader.ReadAsync(store, s1, keyring, default)],
+            before.Revision - 1 > baseBackup.Revision ? SegmentLayout.Name(before.Revision - 1, before.Revision - 1) : null, default);
+        var (overlapped, _) = await SegmentCatalog.LoadAsync(store, cluster, baseBackup, default);
+        var overlap = await Assert.ThrowsAsync<InvalidDataException>(() => builder.BuildAsync(baseBackup, overlapped, s1.LastRevision, _dir.File("overlap.db"), overwrite: false, default));
+        Assert.Contains($"revision {before.Revision} differs between segments", overlap.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.File("overlap.db")));
 
         // A segment edited in the store: the build stops with what is wrong and writes nothing.
         var edited = Path.Combine(storeDir, chain.Path[0].Stored.Key);

@@ -26,6 +26,8 @@ internal sealed class AgentSettings
 
     public DrillSettings Drill { get; set; } = new();
 
+    public ContinuousSettings Continuous { get; set; } = new();
+
     public MetricsSettings Metrics { get; set; } = new();
 
     public DaemonSettings Daemon { get; set; } = new();
@@ -199,6 +201,16 @@ internal sealed class DrillSettings
     public string? Timeout { get; set; }
 
     public string? SampleKeys { get; set; }
+}
+
+/// <summary>continuous:</summary>
+internal sealed class ContinuousSettings
+{
+    public string? Enabled { get; set; }
+
+    public string? Interval { get; set; }
+
+    public string? MaxSegmentBytes { get; set; }
 }
 
 /// <summary>metrics:</summary>

@@ -356,6 +356,24 @@ public sealed class ConfigLoaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    [Fact]
+    public void ContinuousCaptureIsOffByDefaultAndItsSettingsAreCheckedWithTheirRange()
+    {
+        var defaults = Load(LocalStore).Continuous;
+        Assert.False(defaults.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(5), defaults.Interval);
+        Assert.Equal(8L << 20, defaults.MaxSegmentBytes);
+
+        var on = Load(LocalStore + "continuous:\n  enabled: true\n  interval: 2s\n  maxSegmentBytes: 1MiB\n").Continuous;
+        Assert.Equal(new ContinuousOptions { Enabled = true, Interval = TimeSpan.FromSeconds(2), MaxSegmentBytes = 1L << 20 }, on);
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "continuous:\n  enabled: maybe\n  interval: 500ms\n  maxSegmentBytes: 1GiB\n  intervall: 5s\n"));
+        Assert.Contains("continuous.enabled \"maybe\" must be true or false", error.Message, StringComparison.Ordinal);
+        Assert.Contains("continuous.interval \"500ms\" must be a duration like 30s, 5m or 2h, from 1s to 5m", error.Message, StringComparison.Ordinal);
+        Assert.Contains("continuous.maxSegmentBytes \"1GiB\" must be a size", error.Message, StringComparison.Ordinal);
+        Assert.Contains("continuous.intervall is not a known setting", error.Message, StringComparison.Ordinal);
+    }
+
     private AgentOptions Load(string yaml, IReadOnlyDictionary<string, string?>? env = null)
     {
         var path = Path.Combine(_dir, "config.yaml");

@@ -27,9 +27,13 @@ public sealed class ChainWindowTests : IDisposable
         return backup;
     }
 
+    /// <summary>The name of the segment committed last: the next one names it as its previous.</summary>
+    private string? _previous;
+
     private SegmentManifest Commit(long first, long last, string? manifestText = null)
     {
-        var segment = SegmentManifestTests.Segment(first, last);
+        var segment = SegmentManifestTests.Segment(first, last) with { Previous = _previous };
+        _previous = SegmentLayout.Name(first, last);
         _store.Objects[segment.Stored.Key] = ([1, 2, 3], Created);
         _store.Objects[SegmentLayout.ManifestKey(Cluster, BaseId, first, last)] =
             (manifestText is null ? segment.ToJson() : System.Text.Encoding.UTF8.GetBytes(manifestText), Created);
@@ -74,7 +78,7 @@ public sealed class ChainWindowTests : IDisposable
     public async Task AManifestOfAnotherRangeUnderThisNameIsDamaged()
     {
         Commit(101, 120);
-        var other = SegmentManifestTests.Segment(121, 135);
+        var other = SegmentManifestTests.Segment(121, 135) with { Previous = SegmentLayout.Name(101, 120) };
         _store.Objects[SegmentLayout.PayloadKey(Cluster, BaseId, 121, 130, CompressionKind.Zstd, true)] = ([1], Created);
         _store.Objects[SegmentLayout.ManifestKey(Cluster, BaseId, 121, 130)] = (other.ToJson(), Created);
 

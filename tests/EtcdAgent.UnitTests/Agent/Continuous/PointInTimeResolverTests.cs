@@ -35,13 +35,15 @@ public sealed class PointInTimeResolverTests : IDisposable
         {
             await _store.PutAsync(BackupLayout.ManifestKey(ChainSamples.Cluster, backup.Id), backup.ToJson(), default);
             var writer = new SegmentWriter(ChainSamples.Cluster, "cp1", CompressionKind.Zstd, 1, key: null, _store);
+            string? previous = null;
             foreach (var (first, last) in ranges)
             {
                 var revisions = Enumerable.Range((int)first, (int)(last - first + 1)).Select(r => new RevisionEvents(r, Received(backup, r),
                 [
                     new Event { Type = Event.Types.EventType.Put, Kv = new KeyValue { Key = ByteString.CopyFromUtf8("/k"), CreateRevision = first, ModRevision = r, Version = r - first + 1 } },
                 ])).ToList();
-                await writer.WriteAsync(backup.Id, backup.Revision, revisions, default);
+                await writer.WriteAsync(backup.Id, backup.Revision, revisions, previous, default);
+                previous = SegmentLayout.Name(first, last);
             }
         }
     }

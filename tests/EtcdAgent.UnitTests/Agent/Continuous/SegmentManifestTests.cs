@@ -42,6 +42,14 @@ public sealed class SegmentManifestTests
         Assert.True(string.CompareOrdinal(SegmentLayout.Name(999, 1000), SegmentLayout.Name(1001, 1002)) < 0);
         Assert.True(SegmentLayout.IsManifestKey(Cluster, SegmentLayout.ManifestKey(Cluster, BaseId, 101, 140)));
         Assert.False(SegmentLayout.IsManifestKey(Cluster, BackupLayout.ManifestKey(Cluster, BaseId)));
+
+        // A later segment names the one it continues.
+        var next = Segment(141, 150) with { Previous = SegmentLayout.Name(101, 140) };
+        Assert.Equal(next, RoundTrip(next));
+        Assert.True(SegmentLayout.TryParseName(next.Previous!, out var previous));
+        Assert.Equal((101L, 140L), previous);
+        Assert.False(SegmentLayout.TryParseName("101-140", out _));
+        Assert.False(SegmentLayout.TryParseName("+000000000000000101-0000000000000000140", out _));
     }
 
     [Theory]
@@ -54,6 +62,10 @@ public sealed class SegmentManifestTests
     [InlineData("renamed")]
     [InlineData("bad sha")]
     [InlineData("times inverted")]
+    [InlineData("no previous")]
+    [InlineData("wrong previous")]
+    [InlineData("junk previous")]
+    [InlineData("previous on the first")]
     public void EditedManifestsAreRefused(string edit)
     {
         var good = Segment(101, 140);
@@ -69,6 +81,10 @@ public sealed class SegmentManifestTests
             "renamed" => (good, SegmentLayout.ManifestKey(Cluster, BaseId, 101, 141)),
             "bad sha" => (good with { Raw = good.Raw with { Sha256 = "x" } }, key),
             "times inverted" => (good with { LastReceivedAt = good.FirstReceivedAt.AddSeconds(-1) }, key),
+            "no previous" => (Segment(141, 150), SegmentLayout.ManifestKey(Cluster, BaseId, 141, 150)),
+            "wrong previous" => (Segment(141, 150) with { Previous = SegmentLayout.Name(101, 139) }, SegmentLayout.ManifestKey(Cluster, BaseId, 141, 150)),
+            "junk previous" => (Segment(141, 150) with { Previous = "../0000000000000000101-0000000000000000140" }, SegmentLayout.ManifestKey(Cluster, BaseId, 141, 150)),
+            "previous on the first" => (good with { Previous = SegmentLayout.Name(90, 100) }, key),
             _ => throw new ArgumentOutOfRangeException(nameof(edit)),
         };
 

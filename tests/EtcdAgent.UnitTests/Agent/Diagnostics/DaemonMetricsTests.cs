@@ -148,6 +148,40 @@ public sealed class DaemonMetricsTests
     }
 
     /// <summary>A clock stopped at the instant the expected timestamps name.</summary>
+    [Fact]
+    public void ContinuousCaptureMetricsAppearWhenItIsOnWithLagReadAtEachScrape()
+    {
+        var metrics = new DaemonMetrics(Frozen(), "1.2.3");
+        Assert.DoesNotContain(Lines(metrics), l => l.Contains("continuous", StringComparison.Ordinal));
+
+        var lag = (Revisions: 0L, Seconds: 0d);
+        var stream = metrics.EnableStream(() => true, () => lag);
+        stream.Committed(1234);
+        stream.Gap();
+        lag = (42, 3.5);
+        Assert.Equal(
+            [
+                "# TYPE etcd_agent_continuous_failures_total counter",
+                "# TYPE etcd_agent_continuous_gaps_total counter",
+                "# TYPE etcd_agent_continuous_lag_revisions gauge",
+                "# TYPE etcd_agent_continuous_lag_seconds gauge",
+                "# TYPE etcd_agent_continuous_last_revision gauge",
+                "# TYPE etcd_agent_continuous_segments_total counter",
+                "# TYPE etcd_agent_continuous_streaming gauge",
+                "etcd_agent_continuous_failures_total 0",
+                "etcd_agent_continuous_gaps_total 1",
+                "etcd_agent_continuous_lag_revisions 42",
+                "etcd_agent_continuous_lag_seconds 3.5",
+                "etcd_agent_continuous_last_revision 1234",
+                "etcd_agent_continuous_segments_total 1",
+                "etcd_agent_continuous_streaming 1",
+            ],
+            Lines(metrics).Where(l => l.Contains("continuous", StringComparison.Ordinal)));
+        lag = (0, 0);
+        Assert.Contains("etcd_agent_continuous_lag_seconds 0", Lines(metrics));
+        Assert.Same(stream, metrics.EnableStream(() => false, () => lag));
+    }
+
     private static FakeTimeProvider Frozen() => new(DateTimeOffset.FromUnixTimeSeconds(1_796_117_176));
 
     /// <summary>The TYPE and sample lines, sorted (HELP texts and series order are not part of the interface).</summary>

@@ -141,6 +141,34 @@ public sealed class PrunerTests
         Assert.Equal(ids[^1], catalog.Resolve("latest", "mem", "c").Id);
     }
 
+    [Fact]
+    public async Task AChainsSegmentsGoWithTheirBaseAndNeverWhileTheBaseIsKept()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new InMemoryStore(time);
+        var ids = await AddBackupsAsync(store, time, count: 3, every: TimeSpan.FromHours(1));
+        foreach (var id in ids)
+        {
+            await store.PutAsync($"c/{id}/segments/{SegmentName(101, 110)}.seg.zst", new byte[3], default);
+            await store.PutAsync($"c/{id}/segments/{SegmentName(101, 110)}.json", new byte[3], default);
+        }
+
+        time.Advance(TimeSpan.FromDays(3)); // long past the orphan grace: kept chains are not orphans
+        var report = await new Pruner(store, Options(keepLast: 2, maxDeleteFraction: 1), time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+
+        Assert.Equal([ids[0]], report.Deleted);
+        Assert.Equal(2, report.DeletedSegmentObjects);
+        Assert.Empty(report.Orphans);
+        var expected = new[] { "manifest.json", "snapshot.db.zst", $"segments/{SegmentName(101, 110)}.json", $"segments/{SegmentName(101, 110)}.seg.zst" };
+        Assert.Equal(expected.Select(e => $"c/{ids[0]}/{e}"), store.Deletions); // the base first, then its chain, manifests before payloads
+        foreach (var id in ids.Skip(1))
+        {
+            Assert.True(store.Objects.ContainsKey($"c/{id}/segments/{SegmentName(101, 110)}.seg.zst"));
+        }
+    }
+
+    private static string SegmentName(long first, long last) => EtcdAgent.Continuous.SegmentLayout.Name(first, last);
+
     private static AgentOptions Options(int keepLast, double maxDeleteFraction) => new()
     {
         Cluster = "c",
