@@ -18,17 +18,19 @@ internal static class BackupDownloadCommand
         var id = new Argument<string>("ID") { Description = "A backup id from `backup list`, or latest" };
         var file = new Argument<string>("FILE") { Description = "Where to write the plain snapshot (created 0600)" };
         var force = new Option<bool>("--force") { Description = "Replace FILE if it exists (atomically, once the new one is verified)" };
-        var atRevision = new Option<long?>("--at-revision")
+        var pointInTime = new PointInTimeFlags();
+        var command = new Command("download", "Fetch a backup as a plain, verified etcd snapshot file (or the cluster at a point of its chain)") { id, file, force };
+        foreach (var option in pointInTime.All)
         {
-            Description = "Write the cluster as it was at this revision: the backup's chain of continuous segments replayed onto it in a throwaway etcd",
-        };
-        var command = new Command("download", "Fetch a backup as a plain, verified etcd snapshot file") { id, file, force, atRevision };
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
         {
-            if (parse.GetValue(atRevision) is { } revision)
+            if (pointInTime.Target(parse) is { } target)
             {
                 return await PointInTimeDownload.RunAsync(context, options, store, AgentFlags.Keyring(parse, flags, options), parse.GetValue(id)!,
-                    revision, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(force), ct).ConfigureAwait(false);
+                    target, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(force), ct).ConfigureAwait(false);
             }
 
             var manifest = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);

@@ -6,7 +6,10 @@ using EtcdAgent.Output;
 
 namespace EtcdAgent.Commands;
 
-/// <summary><c>etcd-agent backup list</c>: the cluster's backups, newest first (only manifests make a backup).</summary>
+/// <summary>
+/// <c>etcd-agent backup list</c>: the cluster's backups, newest first (only manifests make a backup), and the window
+/// each one's chain of continuous segments can restore, with its holes (<see cref="ChainListing"/>).
+/// </summary>
 internal static class BackupListCommand
 {
     public static Command Create(CliContext context, AgentFlags flags, Option<string> writeOut)
@@ -15,10 +18,11 @@ internal static class BackupListCommand
         command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
         {
             var catalog = await BackupCatalog.LoadAsync(store, options.Cluster, ct).ConfigureAwait(false);
+            var chains = await ChainListing.LoadAsync(store, options.Cluster, catalog, ct).ConfigureAwait(false);
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
                 var items = catalog.Backups.Select(b => new BackupListItemJson(b.Id, "ok", null, b.CreatedAt, b.Node, b.Revision, b.Status.LiveKeys,
-                    b.Raw.Size, b.Stored.Size, b.Codecs.Compression, b.Codecs.Encryption, b.Codecs.KeyId, b.Stored.Key))
+                    b.Raw.Size, b.Stored.Size, b.Codecs.Compression, b.Codecs.Encryption, b.Codecs.KeyId, b.Stored.Key, ChainListing.Json(chains[b.Id])))
                     .Concat(catalog.Damaged.Select(d => new BackupListItemJson(d.Id, "damaged", d.Reason, null, null, null, null, null, null, null, null, null, d.ManifestKey)))
                     .ToList();
                 AgentJsonContext.Write(context.Out, items, AgentJsonContext.Default.ListBackupListItemJson);
@@ -37,6 +41,7 @@ internal static class BackupListCommand
                         b.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?", ByteSize.Format(b.Raw.Size), ByteSize.Format(b.Stored.Size),
                         BackupCreateCommand.Codecs(b),
                     ]));
+                ChainListing.WriteTable(context.Out, catalog.Backups, chains);
             }
 
             if (parse.GetValue(writeOut) != OutputFormat.Json && catalog.Damaged.Count > 0)
@@ -47,6 +52,7 @@ internal static class BackupListCommand
                     catalog.Damaged.Select(d => (IReadOnlyList<string>)[d.Id, d.ManifestKey, d.Reason]));
             }
 
+            ChainListing.WriteWarnings(context.Error, catalog.Backups, chains);
             foreach (var damaged in catalog.Damaged)
             {
                 context.Error.WriteLine($"Warning: backup {damaged.Id} is damaged: {damaged.Reason}");

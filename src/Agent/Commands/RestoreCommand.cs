@@ -20,6 +20,8 @@ internal static class RestoreCommand
             Restore the local etcd member from a backup (or a snapshot file), safely and reversibly.
             Interactive on a terminal; otherwise --snapshot latest|ID|PATH --yes (or --dry-run). For an HA cluster,
             run it on every member with the command the first run prints (same snapshot, token and cluster).
+            --at-revision R or --at-time T restores the cluster as it was then: the backup's chain replayed into a
+            snapshot first, which is then restored like a snapshot file.
             """);
         foreach (var option in f.All)
         {
@@ -50,12 +52,15 @@ internal static class RestoreCommand
         RestoreFlags f, CancellationToken cancellationToken)
     {
         var options = RestoreConfig.LoadOptions(parse, context, agent);
+        var target = f.PointInTime.Target(parse);
+        var keyFiles = parse.GetValue(agent.KeyFiles) ?? [];
         var stateDir = parse.GetValue(f.StateDir) ?? options.OrNull?.Schedule.StateDir ?? OptionsDefaults.StateDir;
         var service = new RestoreService(new RestoreSession
         {
             Options = options,
             Connection = RestoreConfig.ResolveConnection(parse, context, connection, options),
-            KeyFiles = parse.GetValue(agent.KeyFiles) ?? [],
+            KeyFiles = keyFiles,
+            BuildSnapshot = target is null ? null : PointInTimeRestore.Builder(context, options, keyFiles, target),
             StateDir = stateDir,
             Timeouts = new RestoreTimeouts(Duration(parse.GetValue(f.StopTimeout)!, "--stop-timeout"), Duration(parse.GetValue(f.HealthTimeout)!, "--health-timeout")),
             Time = context.Time,
@@ -73,6 +78,11 @@ internal static class RestoreCommand
         if ((resume ? 1 : 0) + (rollback ? 1 : 0) + (abandon ? 1 : 0) > 1)
         {
             throw new ConfigurationException("--resume, --rollback and --abandon each act on the last journal in a different way: pass only one");
+        }
+
+        if (target is not null && (resume || rollback || abandon))
+        {
+            throw new ConfigurationException("--at-revision and --at-time choose what a new restore restores; --resume, --rollback and --abandon act on the last journal: pass one or the other");
         }
 
         if (!parse.GetValue(f.DryRun) || resume || rollback || abandon)
@@ -96,6 +106,11 @@ internal static class RestoreCommand
         var snapshotSpec = parse.GetValue(f.Snapshot) ?? (terminal is null
             ? throw new ConfigurationException("which backup? Pass --snapshot latest, a backup id from `etcd-agent backup list`, or a snapshot file (or run it on a terminal for the wizard)")
             : await service.ChooseSnapshotAsync(terminal, cancellationToken).ConfigureAwait(false));
+        if (target is not null && (File.Exists(snapshotSpec) || snapshotSpec.Contains('/', StringComparison.Ordinal)))
+        {
+            throw new ConfigurationException(
+                $"--snapshot {snapshotSpec} is a file; --at-revision and --at-time replay a backup's chain from the store: pass --snapshot latest or a backup id from `etcd-agent backup list`");
+        }
         return await service.RestoreAsync(f.Request(parse, snapshotSpec, stateDir), yes, cancellationToken).ConfigureAwait(false);
     }
 

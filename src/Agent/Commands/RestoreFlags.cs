@@ -65,9 +65,12 @@ internal sealed class RestoreFlags
         Description = "End an unfinished restore's journal without undoing or finishing it (after repairing by hand); warns what stays where, asks (or --yes)",
     };
 
+    /// <summary>--at-revision and --at-time: restore the cluster as it was at a point of the backup's chain.</summary>
+    public PointInTimeFlags PointInTime { get; } = new();
+
     public IEnumerable<Option> All =>
     [
-        Snapshot, SnapshotSha256, Topology, ManifestsDir, Unit, UnitFile, Name, DataDir, WalDir, PeerUrls, ListenClientUrls,
+        Snapshot, SnapshotSha256, .. PointInTime.All, Topology, ManifestsDir, Unit, UnitFile, Name, DataDir, WalDir, PeerUrls, ListenClientUrls,
         ListenPeerUrls, InitialCluster, Token, RestoreBinary, BumpRevision, Kubernetes, StopCommand, StartCommand, StateDir,
         StopTimeout, HealthTimeout, ForceStart, Yes, DryRun, Resume, Rollback, Abandon,
     ];

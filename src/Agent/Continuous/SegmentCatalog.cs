@@ -13,6 +13,8 @@ internal static class SegmentCatalog
     /// <summary>A manifest larger than this is not one of ours (they are well under 2 KiB).</summary>
     private const int MaxManifestBytes = 64 * 1024;
 
+    private const int ParallelReads = 8;
+
     /// <summary>The chain of <paramref name="baseBackup"/>.</summary>
     public static Task<(SegmentChain Chain, IReadOnlyList<(string Key, string Problem)> Damaged)> LoadAsync(IObjectStore store,
         string cluster, BackupManifest baseBackup, CancellationToken cancellationToken)
@@ -26,15 +28,20 @@ internal static class SegmentCatalog
         string cluster, string baseId, long baseRevision, DateTimeOffset baseCreatedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var segments = new List<SegmentManifest>();
-        var damaged = new List<(string, string)>();
+        var keys = new List<StoredObject>();
         await foreach (var item in store.ListAsync(SegmentLayout.ChainPrefix(cluster, baseId), cancellationToken).ConfigureAwait(false))
         {
-            if (!item.Key.EndsWith(".json", StringComparison.Ordinal))
+            if (item.Key.EndsWith(".json", StringComparison.Ordinal))
             {
-                continue;
+                keys.Add(item);
             }
+        }
 
+        // A restore reads every manifest of the chain (thousands a day): a few at once, as BackupCatalog does.
+        using var gate = new SemaphoreSlim(ParallelReads);
+        var reads = keys.Select(async item =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 if (item.Size > MaxManifestBytes)
@@ -42,20 +49,41 @@ internal static class SegmentCatalog
                     throw new InvalidDataException($"{item.Key} is {item.Size} bytes: not a segment manifest");
                 }
 
-                var stream = await store.OpenReadAsync(item.Key, cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
-                {
-                    using var copy = new MemoryStream();
-                    await new Codecs.LimitedReadStream(stream, MaxManifestBytes + 1).CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
-                    segments.Add(SegmentManifest.Parse(copy.ToArray(), cluster, item.Key));
-                }
+                return (item.Key, Manifest: await ReadManifestAsync(store, cluster, item.Key, cancellationToken).ConfigureAwait(false), Problem: (string?)null);
             }
             catch (InvalidDataException ex)
             {
-                damaged.Add((item.Key, ex.Message));
+                return (item.Key, Manifest: (SegmentManifest?)null, Problem: ex.Message);
             }
-        }
-
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+        var results = await Task.WhenAll(reads).ConfigureAwait(false);
+        var segments = results.Select(r => r.Manifest).OfType<SegmentManifest>();
+        var damaged = results.Where(r => r.Problem is not null).Select(r => (r.Key, r.Problem!)).ToList();
         return (SegmentChain.Build(baseId, baseRevision, baseCreatedAt, segments), damaged);
+    }
+
+    /// <summary>Reads, parses and checks the segment manifest at <paramref name="key"/>; damage is an <see cref="InvalidDataException"/>.</summary>
+    public static async Task<SegmentManifest> ReadManifestAsync(IObjectStore store, string cluster, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var stream = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var copy = new MemoryStream();
+            try
+            {
+                await new Codecs.LimitedReadStream(stream, MaxManifestBytes + 1).CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException($"{key} is larger than {MaxManifestBytes / 1024} KiB: not a segment manifest", ex);
+            }
+
+            return SegmentManifest.Parse(copy.ToArray(), cluster, key);
+        }
     }
 }

@@ -18,32 +18,41 @@ internal sealed record SegmentChain(string BaseId, long BaseRevision, DateTimeOf
     /// <summary>Orders the segments and finds the path from the base and the holes.</summary>
     public static SegmentChain Build(string baseId, long baseRevision, DateTimeOffset baseCreatedAt, IEnumerable<SegmentManifest> segments)
     {
-        var ordered = segments
-            .Where(s => s.Base == baseId)
-            .OrderBy(s => s.FirstRevision)
-            .ThenByDescending(s => s.LastRevision)
-            .ToList();
-        var path = new List<SegmentManifest>();
-        var stranded = new List<SegmentManifest>();
+        var (path, gaps, stranded) = Walk(segments.Where(s => s.Base == baseId), s => s.FirstRevision, s => s.LastRevision, baseRevision);
+        return new SegmentChain(baseId, baseRevision, baseCreatedAt, path, gaps, stranded);
+    }
+
+    /// <summary>
+    /// The walk from <paramref name="baseRevision"/> + 1 over revision ranges (manifests here, key names in
+    /// <see cref="ChainOutline"/>): the ranges that follow each other without a hole, every hole, and the ranges
+    /// stranded behind the first hole. A range wholly inside what is covered (a second writer's duplicate) is skipped.
+    /// </summary>
+    public static (List<T> Path, List<RevisionGap> Gaps, List<T> Stranded) Walk<T>(IEnumerable<T> ranges, Func<T, long> first, Func<T, long> last,
+        long baseRevision)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(last);
+        var path = new List<T>();
+        var stranded = new List<T>();
         var gaps = new List<RevisionGap>();
         var next = baseRevision + 1;
-        foreach (var segment in ordered)
+        foreach (var range in ranges.OrderBy(first).ThenByDescending(last))
         {
-            if (segment.LastRevision < next)
+            if (last(range) < next)
             {
                 continue; // wholly inside what is covered: a duplicate from a second writer
             }
 
-            if (segment.FirstRevision > next)
+            if (first(range) > next)
             {
-                gaps.Add(new RevisionGap(next, segment.FirstRevision - 1));
+                gaps.Add(new RevisionGap(next, first(range) - 1));
             }
 
-            (gaps.Count == 0 ? path : stranded).Add(segment);
-            next = segment.LastRevision + 1;
+            (gaps.Count == 0 ? path : stranded).Add(range);
+            next = last(range) + 1;
         }
 
-        return new SegmentChain(baseId, baseRevision, baseCreatedAt, path, gaps, stranded);
+        return (path, gaps, stranded);
     }
 
     /// <summary>The segments to replay to reach <paramref name="revision"/>, or null when the chain cannot reach it.</summary>

@@ -7,6 +7,9 @@ internal sealed record DrillReport
 {
     public required string BackupId { get; init; }
 
+    /// <summary>For a drill of a point in time (drill --at-revision/--at-time): which point of the backup's chain was built.</summary>
+    public string? PointInTime { get; init; }
+
     /// <summary>full (restored and served by a throwaway etcd) or verify-only (no etcd binary here).</summary>
     public required string Mode { get; init; }
 

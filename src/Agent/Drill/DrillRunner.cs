@@ -5,7 +5,6 @@ using EtcdAgent.Configuration;
 using EtcdAgent.Manifests;
 using EtcdAgent.Protocol.Etcd;
 using EtcdAgent.Restore;
-using EtcdAgent.Snapshots;
 using EtcdAgent.Storage;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -22,9 +21,13 @@ namespace EtcdAgent.Drill;
 internal sealed class DrillRunner(DrillOptions options, string stateDir, long maxSnapshotBytes, TimeProvider time, ILoggerFactory loggers,
     Func<string, string?> environment)
 {
-    public async Task<DrillReport> RunAsync(IObjectStore store, BackupManifest manifest, Keyring keyring, CancellationToken cancellationToken)
+    public Task<DrillReport> RunAsync(IObjectStore store, BackupManifest manifest, Keyring keyring, CancellationToken cancellationToken) =>
+        RunAsync(DrillSource.Of(store, manifest, keyring, maxSnapshotBytes), cancellationToken);
+
+    /// <summary>A drill of <paramref name="source"/>: a stored backup, or a snapshot its caller builds (a point in time).</summary>
+    public async Task<DrillReport> RunAsync(DrillSource source, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(source);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(options.Timeout);
         var ct = limit.Token;
@@ -35,7 +38,7 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
         var mode = "full";
         string? note = null;
         KeySampler? sampler = null;
-        long? liveKeys = manifest.Status.LiveKeys;
+        long? liveKeys = source.LiveKeys;
         ThrowawayEtcd? etcd = null;
 
         async Task Stage(string name, Func<Task> body)
@@ -48,13 +51,14 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
 
         DrillReport Report(string result, string? failedStage, string? error) => new()
         {
-            BackupId = manifest.Id,
+            BackupId = source.BackupId,
+            PointInTime = source.PointInTime,
             Mode = mode,
             Result = result,
             FailedStage = failedStage,
             Error = error,
             Stages = stages,
-            Revision = manifest.Status.Revision,
+            Revision = source.Revision,
             LiveKeys = liveKeys,
             SampledKeys = sampler?.Samples.Count ?? 0,
             Kubernetes = sampler?.SawRegistry ?? false,
@@ -69,13 +73,13 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
             await Stage("preflight", () =>
             {
                 var free = new DriveInfo(work).AvailableFreeSpace;
-                return free >= 3 * manifest.Raw.Size
+                return free >= 3 * source.RawSize
                     ? Task.CompletedTask
-                    : throw new ConfigurationException($"{work} has {Output.ByteSize.Format(free)} free; a drill needs 3x the snapshot ({Output.ByteSize.Format(3 * manifest.Raw.Size)}): set drill.workDir");
+                    : throw new ConfigurationException($"{work} has {Output.ByteSize.Format(free)} free; a drill needs 3x the snapshot ({Output.ByteSize.Format(3 * source.RawSize)}): set drill.workDir");
             }).ConfigureAwait(false);
             await Stage("fetch", async () =>
             {
-                var report = await BackupFetcher.FetchAsync(store, manifest, keyring, snapshot, overwrite: true, maxSnapshotBytes, null, ct, durable: false).ConfigureAwait(false);
+                var report = await source.Fetch(snapshot, ct).ConfigureAwait(false);
                 liveKeys = report.Status!.LiveKeys;
             }).ConfigureAwait(false);
             await Stage("sample", () =>
@@ -88,7 +92,7 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
             RestoreTool? tool = null;
             try
             {
-                tool = await RestoreTool.FindAsync(options.RestoreBinary, environment("PATH"), manifest.EtcdVersion, ct).ConfigureAwait(false);
+                tool = await RestoreTool.FindAsync(options.RestoreBinary, environment("PATH"), source.EtcdVersion, ct).ConfigureAwait(false);
             }
             catch (ConfigurationException ex)
             {
@@ -115,7 +119,7 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
                 etcd = ThrowawayEtcd.Start(etcdBinary, dataDir, "drill", peer, client.Endpoints[0].Port, token);
                 await WaitHealthyAsync(client, etcd, ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
-            await Stage("check", () => CheckAsync(client, manifest, liveKeys, sampler!, ct)).ConfigureAwait(false);
+            await Stage("check", () => CheckAsync(client, source.Revision, liveKeys, sampler!, ct)).ConfigureAwait(false);
             return Report("pass", null, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -178,14 +182,14 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
         throw new TimeoutException($"the throwaway etcd did not become healthy within 2 minutes ({last})");
     }
 
-    private static async Task CheckAsync(EtcdClient client, BackupManifest manifest, long? liveKeys, KeySampler sampler, CancellationToken ct)
+    private static async Task CheckAsync(EtcdClient client, long snapshotRevision, long? liveKeys, KeySampler sampler, CancellationToken ct)
     {
         var count = await client.CountAllKeysAsync(ct).ConfigureAwait(false);
         var revision = (await client.StatusAsync(client.Endpoints[0], ct).ConfigureAwait(false)).Header.Revision;
-        var expectedRevision = Math.Max(manifest.Status.Revision, 1);
+        var expectedRevision = Math.Max(snapshotRevision, 1);
         if (revision != expectedRevision)
         {
-            throw new InvalidDataException($"the restored etcd is at revision {revision}, but the manifest says {manifest.Status.Revision}");
+            throw new InvalidDataException($"the restored etcd is at revision {revision}, but the snapshot is of revision {snapshotRevision}");
         }
 
         if (liveKeys is { } expected && count != expected)

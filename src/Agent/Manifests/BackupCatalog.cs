@@ -9,8 +9,10 @@ namespace EtcdAgent.Manifests;
 /// </summary>
 internal sealed class BackupCatalog
 {
-    private BackupCatalog(IReadOnlyList<BackupManifest> backups, IReadOnlyList<StoredObject> orphans, IReadOnlyList<DamagedBackup> damaged)
+    private BackupCatalog(IReadOnlyList<BackupManifest> backups, IReadOnlyList<StoredObject> orphans, IReadOnlyList<DamagedBackup> damaged,
+        IReadOnlyList<StoredObject> objects)
     {
+        Objects = objects;
         Backups = backups;
         Orphans = orphans;
         Damaged = damaged;
@@ -18,6 +20,12 @@ internal sealed class BackupCatalog
 
     /// <summary>Backups with a sound manifest, newest first: the only ones that may be restored or pruned.</summary>
     public IReadOnlyList<BackupManifest> Backups { get; }
+
+    /// <summary>
+    /// Every object the listing found under the cluster's prefix (segments of continuous chains among them), so a
+    /// reader that needs the names, as `backup list` does for the chains' windows, does not list the store again.
+    /// </summary>
+    public IReadOnlyList<StoredObject> Objects { get; }
 
     /// <summary>Objects under the cluster's prefix in a folder that has no manifest.</summary>
     public IReadOnlyList<StoredObject> Orphans { get; }
@@ -73,7 +81,7 @@ internal sealed class BackupCatalog
 
         backups.Sort((a, b) => b.CreatedAt != a.CreatedAt ? b.CreatedAt.CompareTo(a.CreatedAt) : string.CompareOrdinal(b.Id, a.Id));
         damaged.Sort((a, b) => string.CompareOrdinal(b.Id, a.Id));
-        return new BackupCatalog(backups, orphans, damaged);
+        return new BackupCatalog(backups, orphans, damaged, objects);
     }
 
     /// <summary>Loads the catalog and resolves ID or "latest" in one step.</summary>

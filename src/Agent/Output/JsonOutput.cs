@@ -36,9 +36,22 @@ internal sealed record SnapshotVerifyJson(string Path, bool Valid, string? Fault
 /// <summary>
 /// `backup list -w json`: sound backups first (newest first, status "ok"), then damaged ones (status "damaged", the
 /// problem named, nothing else taken from their untrusted manifest), so `.[0]` is always the newest restorable one.
+/// A sound backup has its chain of continuous segments too (<see cref="ChainJson"/>), added after the other fields.
 /// </summary>
 internal sealed record BackupListItemJson(string Id, string Status, string? Problem, DateTimeOffset? CreatedAt, string? Node, long? Revision,
-    long? LiveKeys, long? RawSize, long? StoredSize, string? Compression, string? Encryption, string? KeyId, string Key);
+    long? LiveKeys, long? RawSize, long? StoredSize, string? Compression, string? Encryption, string? KeyId, string Key, ChainJson? Chain = null);
+
+/// <summary>
+/// A backup's chain in `backup list -w json`: how many segments it has (0: none, the backup alone), the restorable
+/// window (revisions, and times from the backup's creation to when the agent received the window's last revision;
+/// `to` is absent when the last segments' manifests are damaged), the holes, the segments stranded behind the first
+/// hole, and the damaged segment manifests.
+/// </summary>
+internal sealed record ChainJson(int Segments, long FromRevision, long ToRevision, DateTimeOffset From, DateTimeOffset? To,
+    IReadOnlyList<RevisionRangeJson> Gaps, int StrandedSegments, int DamagedSegments);
+
+/// <summary>Revisions <c>from</c>..<c>to</c>, both included.</summary>
+internal sealed record RevisionRangeJson(long From, long To);
 
 internal sealed record PruneJson(bool DryRun, IReadOnlyList<string> Kept, IReadOnlyList<string> Deleted, IReadOnlyList<string> Deferred,
     IReadOnlyList<string> Locked, IReadOnlyList<string> Orphans, IReadOnlyList<string> PendingUploads, IReadOnlyList<string> Warnings,

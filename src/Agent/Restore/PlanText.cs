@@ -14,7 +14,9 @@ internal static class PlanText
         var snapshot = plan.Snapshot;
         var member = journal.Member;
         output.WriteLine($"Restore plan {journal.Id}");
-        output.WriteLine($"  snapshot:       {snapshot.BackupId ?? snapshot.Path}" + (snapshot.CreatedAt is { } at ? $" (taken {at.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)" : string.Empty));
+        output.WriteLine(snapshot.PointInTime is { } point
+            ? $"  snapshot:       point in time: {point}, built into {snapshot.Path}"
+            : $"  snapshot:       {snapshot.BackupId ?? snapshot.Path}" + (snapshot.CreatedAt is { } at ? $" (taken {at.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z)" : string.Empty));
         output.WriteLine($"                  revision {snapshot.Revision.ToString(CultureInfo.InvariantCulture)}, {snapshot.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, {ByteSize.Format(snapshot.Size)}, verified (sha256 {snapshot.Sha256})");
         output.WriteLine($"  topology:       {plan.Topology.Kind} ({member.Source})");
         output.WriteLine($"  member:         {member.Name}, data dir {member.DataDir}{(member.WalDir is { } wal ? ", WAL dir " + wal : string.Empty)}");
@@ -47,7 +49,7 @@ internal static class PlanText
                 output.WriteLine($"  {name}: {command}");
             }
 
-            if (snapshot.BackupId is null)
+            if (SharedAs(snapshot) == snapshot.Path)
             {
                 output.WriteLine($"  (copy {snapshot.Path} to the same path on each node first)");
             }
@@ -63,12 +65,18 @@ internal static class PlanText
         return cluster.Members
             .Where(m => m.Key != journal.Member.Name)
             .Select(m => (m.Key,
-                $"etcd-agent restore --snapshot {Quote(plan.Snapshot.BackupId ?? plan.Snapshot.Path)} --snapshot-sha256 {journal.SnapshotSha256} " +
+                $"etcd-agent restore --snapshot {Quote(SharedAs(plan.Snapshot))} --snapshot-sha256 {journal.SnapshotSha256} " +
                 $"--initial-cluster {Quote(journal.InitialCluster)} --initial-cluster-token {journal.Token} " +
                 $"--name {Quote(m.Key)} --initial-advertise-peer-urls {Quote(string.Join(',', m.Value))}" +
                 (journal.Bump > 0 ? $" --bump-revision {journal.Bump.ToString(CultureInfo.InvariantCulture)}" : " --bump-revision 0") + " --yes"))
             .ToList();
     }
+
+    /// <summary>
+    /// What the other members restore: the backup id, or the file itself — a local one, or a point-in-time build
+    /// (another build would hold the same keys but not the same bytes, and every member needs the very same snapshot).
+    /// </summary>
+    private static string SharedAs(FetchedSnapshot snapshot) => snapshot.PointInTime is null ? snapshot.BackupId ?? snapshot.Path : snapshot.Path;
 
     private static string Quote(string value) =>
         value.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=,@".Contains(c, StringComparison.Ordinal)) ? value : "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -21,6 +21,12 @@ internal sealed record RestoreSession
     /// <summary>More key files to read backups with (--key-file), besides the configured ones.</summary>
     public IReadOnlyList<string> KeyFiles { get; init; } = [];
 
+    /// <summary>
+    /// Set for a point-in-time restore (--at-revision/--at-time): builds the snapshot for a backup id or latest into
+    /// the restore's work dir instead of fetching the backup. The verb supplies it; Restore knows nothing of segments.
+    /// </summary>
+    public Func<string, string, CancellationToken, Task<FetchedSnapshot>>? BuildSnapshot { get; init; }
+
     /// <summary>Where journals and fetched snapshots go.</summary>
     public required string StateDir { get; init; }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using EtcdAgent.Configuration;
 using EtcdAgent.Continuous;
 using EtcdAgent.IntegrationTests.Fixtures;
-using EtcdAgent.Manifests;
 using EtcdAgent.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
@@ -26,37 +25,12 @@ public sealed class PointInTimeTests : IDisposable
     {
         using var etcd = await EtcdCluster.StartAsync();
         using var client = etcd.Client();
-        for (var i = 0; i < 20; i++)
-        {
-            await client.PutAsync($"/before/{i}", $"v{i}");
-        }
-
         var storeDir = _dir.File("store");
-        Directory.CreateDirectory(storeDir);
-        var created = await AgentBinary.RunAsync("backup", "create", "--store", storeDir, "--endpoints", etcd.Endpoints, "-w", "json");
-        Assert.True(created.ExitCode == 0, created.Stderr);
-        var baseBackup = BackupManifest.Parse(System.Text.Encoding.UTF8.GetBytes(created.Stdout), "backup create output");
+        var (baseBackup, writes) = await CapturedChain.CaptureAsync(etcd, client, storeDir);
         var cluster = baseBackup.Cluster.Name;
         var store = new LocalDirectoryStore(storeDir);
-
-        var committed = 0L;
         using var writer = new SegmentWriter(cluster, "n1", CompressionKind.Zstd, 1, key: null, store);
-        var loop = new CaptureLoop(writer, new CaptureSettings(TimeSpan.FromMilliseconds(300), 32 * 1024), TimeProvider.System, NullLogger.Instance)
-        {
-            OnCommitted = m => Interlocked.Exchange(ref committed, Math.Max(Interlocked.Read(ref committed), m.LastRevision)),
-        };
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var capture = loop.RunAsync(RevisionWatch.ReadAsync(client, etcd.First.ClientUrl, baseBackup.Revision + 1, TimeProvider.System, stop.Token),
-            baseBackup.Id, baseBackup.Revision, baseBackup.Revision, stop.Token);
-        var writes = await WriteGenerator.RunAsync(client);
         var last = writes.Max(w => w.Revision);
-        while (Interlocked.Read(ref committed) < last && !stop.IsCancellationRequested)
-        {
-            await Task.Delay(50);
-        }
-
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => capture);
 
         var (chain, damagedSegments) = await SegmentCatalog.LoadAsync(store, cluster, baseBackup, default);
         Assert.Empty(damagedSegments);

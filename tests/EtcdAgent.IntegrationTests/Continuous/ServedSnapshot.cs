@@ -32,8 +32,12 @@ internal static class ServedSnapshot
         using var served = ThrowawayEtcd.Start("etcd", dataDir, "check", peer, port, "check-token");
         using var client = new EtcdAgent.Protocol.Etcd.EtcdClient(new EtcdAgent.Protocol.Etcd.EtcdClientOptions { Endpoints = [new Uri($"http://127.0.0.1:{port}")] });
         await DrillRunner.WaitHealthyAsync(client, served, default);
-        return await KeyValuesAsync(ProcessRunner.RunAsync("etcdctl", ["--endpoints", $"http://127.0.0.1:{port}", "get", "", "--prefix", "-w", "json"], V3));
+        return await AtEndpointAsync($"http://127.0.0.1:{port}");
     }
+
+    /// <summary>What the member at <paramref name="endpoint"/> serves now (a member a restore put a snapshot on).</summary>
+    public static Task<List<string>> AtEndpointAsync(string endpoint) =>
+        KeyValuesAsync(ProcessRunner.RunAsync("etcdctl", ["--endpoints", endpoint, "get", "", "--prefix", "-w", "json"], V3));
 
     /// <summary>An <c>etcdctl get -w json</c> as one line per key.</summary>
     public static async Task<List<string>> KeyValuesAsync(Task<ProcessRunner.Result> get)
