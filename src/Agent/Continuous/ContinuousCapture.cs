@@ -232,7 +232,7 @@ internal sealed partial class ContinuousCapture(EtcdClient client, Uri endpoint,
         [LoggerMessage(EventId = 124, Level = LogLevel.Error, Message = "Continuous: GAP — etcd has compacted its history up to revision {CompactedAt}, so the chain of backup {Id} cannot go on from revision {From}; the revisions in between cannot be restored. Taking a full backup now to start a new chain")]
         public static partial void Compacted(ILogger logger, string id, long from, long compactedAt);
 
-        [LoggerMessage(EventId = 125, Level = LogLevel.Warning, Message = "Continuous: no full backup of cluster '{Cluster}' yet; a chain starts from one. Asking for a backup now")]
+        [LoggerMessage(EventId = 125, Level = LogLevel.Information, Message = "Continuous: no full backup of cluster '{Cluster}' yet; a chain starts from one. Asking for a backup now")]
         public static partial void NoBase(ILogger logger, string cluster);
 
         [LoggerMessage(EventId = 126, Level = LogLevel.Warning, Message = "Continuous: capture failed ({Reason}); resuming from the chain's last committed revision in {Seconds}s")]

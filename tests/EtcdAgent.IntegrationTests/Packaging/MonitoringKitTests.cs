@@ -101,6 +101,7 @@ public sealed partial class MonitoringKitTests
         metrics.Succeeded(1, 1, 1, 1);
         metrics.ServedBy("node-a");
         metrics.Failed(FailureStage.Upload);
+        metrics.EnableStream(() => true, () => (0, 0)); // a daemon with continuous capture on
         metrics.DrillFinished(new DrillReport { BackupId = "x", Mode = "full", Result = "fail", FailedStage = "start", Stages = [new DrillStage("start", 1, false)] });
         var families = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var line in metrics.Render().Split('\n', StringSplitOptions.RemoveEmptyEntries))

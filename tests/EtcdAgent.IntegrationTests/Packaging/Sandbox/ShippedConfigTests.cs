@@ -73,6 +73,17 @@ public sealed class ShippedConfigTests
         var metrics = await sandbox.RunCheckedAsync("curl", "-sS", "http://127.0.0.1:9479/metrics");
         Assert.Contains("etcd_agent_build_info{version=", metrics, StringComparison.Ordinal);
 
+        // Continuous capture is on in the shipped config: with no backup yet the service takes one at once (its chain
+        // needs a base). Waited for, so the manual backup below does not meet it on the node's backup lock (exit 11).
+        var store = sandbox.HostPath("/var/lib/etcd-agent/backups/default");
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!(Directory.Exists(store) && Directory.EnumerateFiles(store, "manifest.json", SearchOption.AllDirectories).Any()) && waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(250);
+        }
+
+        Assert.True(Directory.EnumerateFiles(store, "manifest.json", SearchOption.AllDirectories).Any(), "the service took no start-up backup for its continuous chain");
+
         // By hand on the node, beside the running service: a backup into the shipped local store, a tick, a verify.
         var create = await InstalledAgent.CliAsync(sandbox, "backup", "create", "-w", "json");
         Assert.True(create.ExitCode == 0, create.Stderr);
