@@ -34,6 +34,8 @@ internal sealed record AgentOptions
 
     public ContinuousOptions Continuous { get; init; } = new();
 
+    public BundleOptions Bundle { get; init; } = new();
+
     /// <summary>host:port of the Prometheus/health endpoint of `run`; null turns it off.</summary>
     public string? MetricsAddress { get; init; } = DefaultMetricsAddress;
 
@@ -350,4 +352,27 @@ internal sealed record ContinuousOptions
 
     /// <summary>...or as soon as its events reach this size.</summary>
     public long MaxSegmentBytes { get; init; } = DefaultMaxSegmentBytes;
+}
+
+/// <summary>
+/// The control-plane recovery bundle (issue 23, opt-in): files a snapshot alone cannot bring back — the PKI, static pod
+/// manifests, kubeconfigs and the API server's encryption provider config — archived beside each backup, always encrypted.
+/// </summary>
+internal sealed record BundleOptions
+{
+    public const bool DefaultEnabled = false;
+
+    public const string DefaultRoot = "/";
+
+    /// <summary>kubeadm's control-plane files; the encryption provider config is found from kube-apiserver.yaml.</summary>
+    public static readonly IReadOnlyList<string> KubeadmInclude =
+        ["/etc/kubernetes/pki/**", "/etc/kubernetes/manifests/*.yaml", "/etc/kubernetes/*.conf"];
+
+    public bool Enabled { get; init; } = DefaultEnabled;
+
+    /// <summary>The file system the include paths are read from ("/" on a node; a fake tree in tests).</summary>
+    public string Root { get; init; } = DefaultRoot;
+
+    /// <summary>Absolute patterns: a file, DIR/** (everything below DIR) or DIR/*.EXT (files of DIR by name).</summary>
+    public IReadOnlyList<string> Include { get; init; } = KubeadmInclude;
 }

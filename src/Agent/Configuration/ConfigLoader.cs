@@ -70,6 +70,7 @@ internal static class ConfigLoader
             Schedule = ScheduleValidator.Validate(settings.Schedule, root.Section("schedule")),
             Drill = DrillValidator.Validate(settings.Drill, root.Section("drill")),
             Continuous = ContinuousValidator.Validate(settings.Continuous, root.Section("continuous")),
+            Bundle = BundleValidator.Validate(settings.Bundle, root.Section("bundle")),
             SourceFile = path,
         };
         options = MetricsValidator.Validate(options, settings.Metrics, settings.Daemon, root);

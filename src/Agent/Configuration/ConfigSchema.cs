@@ -101,6 +101,7 @@ internal static class ConfigSchema
             Value("stateDir")),
         Section("drill", Value("etcdBinary"), Value("restoreBinary"), Value("workDir"), Value("timeout"), Value("sampleKeys")),
         Section("continuous", Value("enabled"), Value("interval"), Value("maxSegmentBytes")),
+        Section("bundle", Value("enabled"), Value("root"), List("include")),
         Section("metrics", Value("address"), Value("healthTicks"), Value("textfile")),
         Section("daemon", Value("webhook")));
 

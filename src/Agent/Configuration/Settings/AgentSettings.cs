@@ -28,6 +28,8 @@ internal sealed class AgentSettings
 
     public ContinuousSettings Continuous { get; set; } = new();
 
+    public BundleSettings Bundle { get; set; } = new();
+
     public MetricsSettings Metrics { get; set; } = new();
 
     public DaemonSettings Daemon { get; set; } = new();
@@ -211,6 +213,16 @@ internal sealed class ContinuousSettings
     public string? Interval { get; set; }
 
     public string? MaxSegmentBytes { get; set; }
+}
+
+/// <summary>bundle:</summary>
+internal sealed class BundleSettings
+{
+    public string? Enabled { get; set; }
+
+    public string? Root { get; set; }
+
+    public List<string> Include { get; set; } = [];
 }
 
 /// <summary>metrics:</summary>

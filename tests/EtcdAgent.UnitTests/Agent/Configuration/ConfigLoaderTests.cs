@@ -374,6 +374,27 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains("continuous.intervall is not a known setting", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheBundleIsOffByDefaultWithKubeadmsFilesAndItsPatternsAreChecked()
+    {
+        var defaults = Load(LocalStore).Bundle;
+        Assert.False(defaults.Enabled);
+        Assert.Equal("/", defaults.Root);
+        Assert.Equal(BundleOptions.KubeadmInclude, defaults.Include);
+
+        var own = Load(LocalStore + "bundle:\n  include: [/etc/kubernetes/pki/**, /etc/kubernetes/admin.conf]\n").Bundle;
+        Assert.Equal(["/etc/kubernetes/pki/**", "/etc/kubernetes/admin.conf"], own.Include);
+
+        // Not wired into backups yet: turning it on is refused rather than silently doing nothing.
+        var notYet = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "bundle:\n  enabled: true\n"));
+        Assert.Contains("bundle.enabled true is not available yet", notYet.Message, StringComparison.Ordinal);
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "bundle:\n  root: relative\n  include: [etc/kubernetes/**, /etc/../shadow]\n"));
+        Assert.Contains("bundle.root \"relative\" must be an absolute directory", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bundle.include \"etc/kubernetes/**\" must be an absolute path", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bundle.include \"/etc/../shadow\" must not have an empty", error.Message, StringComparison.Ordinal);
+    }
+
     private AgentOptions Load(string yaml, IReadOnlyDictionary<string, string?>? env = null)
     {
         var path = Path.Combine(_dir, "config.yaml");

@@ -1,0 +1,80 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+
+namespace EtcdAgent.Bundle;
+
+/// <summary>
+/// Writes a recovery bundle as a PAX tar (System.Formats.Tar): regular files, directories and symbolic links with their
+/// modes, owners and modification times, under their path on the node without the leading "/". Each candidate is first
+/// read into an entry of its own (the library's lstat decides its type, a link is never followed), so a device, a FIFO
+/// or a socket is skipped before anything of it is archived, and the bytes hashed are the bytes archived.
+/// </summary>
+internal static class BundleArchiver
+{
+    /// <summary>A bundle file larger than this is not a control-plane file (certificates, keys and manifests are KiB).</summary>
+    public const long MaxFileBytes = 16L << 20;
+
+    public static async Task<BundleListing> WriteAsync(Stream target, BundleCandidates candidates, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var files = new List<BundleFile>();
+        var skipped = new List<string>(candidates.Notes);
+        var writer = new TarWriter(target, TarEntryFormat.Pax, leaveOpen: true);
+        await using (writer.ConfigureAwait(false))
+        {
+            foreach (var candidate in candidates.Files)
+            {
+                var name = candidate.HostPath.TrimStart('/');
+                if (new FileInfo(candidate.OnDisk) is { Exists: true, Length: > MaxFileBytes } large && large.LinkTarget is null)
+                {
+                    skipped.Add($"{candidate.HostPath}: {large.Length} bytes, larger than a control-plane file ({MaxFileBytes >> 20} MiB)");
+                    continue;
+                }
+
+                using var single = new MemoryStream();
+                var one = new TarWriter(single, TarEntryFormat.Pax, leaveOpen: true);
+                await using (one.ConfigureAwait(false))
+                {
+                    await one.WriteEntryAsync(candidate.OnDisk, name, cancellationToken).ConfigureAwait(false);
+                }
+
+                single.Position = 0;
+                var reader = new TarReader(single);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var entry = await reader.GetNextEntryAsync(copyData: true, cancellationToken).ConfigureAwait(false)
+                        ?? throw new InvalidDataException($"{candidate.HostPath} could not be archived");
+                    if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.Directory or TarEntryType.SymbolicLink))
+                    {
+                        skipped.Add($"{candidate.HostPath}: a {entry.EntryType}, not a file, directory or link");
+                        continue;
+                    }
+
+                    string? sha256 = null;
+                    if (entry.DataStream is { } data)
+                    {
+                        sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(data, cancellationToken).ConfigureAwait(false));
+                        data.Position = 0;
+                    }
+
+                    await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+                    files.Add(new BundleFile(
+                        candidate.HostPath,
+                        entry.EntryType switch { TarEntryType.Directory => "directory", TarEntryType.SymbolicLink => "symlink", _ => "file" },
+                        Convert.ToString((int)entry.Mode, 8).PadLeft(4, '0'),
+                        entry.DataStream?.Length ?? 0,
+                        sha256,
+                        entry.EntryType == TarEntryType.SymbolicLink ? entry.LinkName : null));
+                }
+            }
+        }
+
+        return new BundleListing(files, candidates.Missing, skipped);
+    }
+}
+
+/// <summary>One archived path: its type, mode (octal), size, sha256 (files) or link target (links).</summary>
+internal sealed record BundleFile(string Path, string Type, string Mode, long Size, string? Sha256, string? LinkTarget);
+
+/// <summary>What a bundle holds, what was missing and what was left out (with why).</summary>
+internal sealed record BundleListing(IReadOnlyList<BundleFile> Files, IReadOnlyList<string> Missing, IReadOnlyList<string> Skipped);
