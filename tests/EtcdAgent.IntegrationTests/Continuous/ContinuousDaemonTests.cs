@@ -132,6 +132,48 @@ public sealed class ContinuousDaemonTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task EveryScheduledFullBackupStartsANewChainThatContinuesWhereTheOldOneReached()
+    {
+        using var etcd = await EtcdCluster.StartAsync();
+        using var client = etcd.Client();
+        var a = AgentProcess.Start(["run", "--config", WriteConfig("a", etcd, backupSchedule: "*/6 * * * * ?")]);
+        try
+        {
+            // Writes go on while the schedule takes a backup every 6 s: the writer must switch chains on its own.
+            var watch = Stopwatch.StartNew();
+            var writes = 0;
+            System.Text.RegularExpressions.Match switched;
+            do
+            {
+                await client.PutAsync("/ticking", (writes++).ToString(CultureInfo.InvariantCulture));
+                await Task.Delay(100);
+                switched = System.Text.RegularExpressions.Regex.Match(a.Output, @"Continuous: backup (?<id>\S+) \(revision (?<rev>\d+)\) starts a new chain");
+            }
+            while (!switched.Success && watch.Elapsed < TimeSpan.FromSeconds(60));
+
+            Assert.True(switched.Success, a.Output);
+            var backups = (await CatalogAsync()).Backups.OrderBy(x => x.Revision).ToList();
+            var newer = backups.Single(x => x.Id == switched.Groups["id"].Value);
+            var older = backups.Last(x => x.Revision < newer.Revision);
+            await a.WaitForOutputAsync($"capturing the chain of backup {newer.Id}", TimeSpan.FromSeconds(30));
+
+            // The new chain starts right after its backup and grows; the old one reached at least the new backup's
+            // revision, so the windows touch: no revision between them is unrestorable.
+            var last = (await client.PutAsync("/after", "x")).Header.Revision;
+            var newChain = await WaitForChainAsync(newer, last, a);
+            Assert.Equal(newer.Revision + 1, newChain.Path[0].FirstRevision);
+            Assert.Null(newChain.Path[0].Previous);
+            var (oldChain, _) = await SegmentCatalog.LoadAsync(Store(), Cluster, older, default);
+            Assert.Empty(oldChain.Gaps);
+            Assert.True(oldChain.LastRevision >= newer.Revision, $"the old chain ends at {oldChain.LastRevision}, before the new backup at {newer.Revision}");
+        }
+        finally
+        {
+            a.Dispose();
+        }
+    }
+
     /// <summary>`backup download latest FILE --at-revision R` through the published binary, served by etcd, equals <paramref name="expected"/>.</summary>
     private async Task AssertExactAsync(EtcdCluster etcd, long revision, List<string> expected)
     {
@@ -174,7 +216,7 @@ public sealed class ContinuousDaemonTests : IDisposable
         }
     }
 
-    private string WriteConfig(string node, EtcdCluster etcd)
+    private string WriteConfig(string node, EtcdCluster etcd, string backupSchedule = "0 0 0 1 1 ?")
     {
         Directory.CreateDirectory(_dir.File("store"));
         var path = _dir.File($"{node}.yaml");
@@ -190,7 +232,7 @@ public sealed class ContinuousDaemonTests : IDisposable
             backup:
               spoolDir: {_dir.File("spool-" + node)}
             schedule:
-              backup: "0 0 0 1 1 ?"
+              backup: "{backupSchedule}"
               drill: "off"
               leaderDelay: 0s
               stateDir: {_dir.File("state-" + node)}
