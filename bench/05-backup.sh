@@ -27,14 +27,7 @@ size=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/.*"
 start_s3rver "$work"
 
 "$agent" key generate "$work/key" >/dev/null
-{ s3rver_config "$work" "$port" "$ETCD_ENDPOINT"; cat <<YAML
-backup:
-  compression: zstd
-  level: 1
-  encryption: { keyFile: ${work}/key }
-  spoolDir: ${work}/spool
-YAML
-} > "$work/config.yaml"
+s3rver_backup_config "$work" "$port" "$ETCD_ENDPOINT" > "$work/config.yaml"
 
 run() { # file command... -> appends "seconds kib"
   local file=$1; shift

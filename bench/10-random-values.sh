@@ -29,15 +29,7 @@ dotnet bench/EtcdFill/bin/Release/net10.0/EtcdFill.dll "$ETCD_ENDPOINT" "$target
 size=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/.*"dbSize":\([0-9]*\).*/\1/')
 start_s3rver "$work"
 "$agent" key generate "$work/key" >/dev/null
-{ s3rver_config "$work" "$port" "$ETCD_ENDPOINT"; cat <<YAML
-backup:
-  compression: zstd
-  level: 1
-  encryption: { keyFile: ${work}/key }
-  spoolDir: ${work}/spool
-retention: { keepLast: 1 }
-YAML
-} > "$work/config.yaml"
+{ s3rver_backup_config "$work" "$port" "$ETCD_ENDPOINT"; echo "retention: { keepLast: 1 }"; } > "$work/config.yaml"
 
 run() { # file command... -> appends "seconds kib"
   local file=$1; shift

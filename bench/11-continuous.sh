@@ -56,12 +56,7 @@ base_db=$(etcdctl --endpoints "$ETCD_ENDPOINT" endpoint status -w json | sed 's/
 start_s3rver "$work"
 mport=$(scripts/free-port.sh)
 "$agent" key generate "$work/key" >/dev/null
-{ s3rver_config "$work" "$port" "$ETCD_ENDPOINT"; cat <<YAML
-backup:
-  compression: zstd
-  level: 1
-  encryption: { keyFile: ${work}/key }
-  spoolDir: ${work}/spool
+{ s3rver_backup_config "$work" "$port" "$ETCD_ENDPOINT"; cat <<YAML
 schedule:
   backup: "0 0 0 1 1 ?"
   drill: "off"

@@ -35,6 +35,19 @@ store:
 YAML
 }
 
+# s3rver_config (same arguments) plus the backup section every bench backup to s3rver uses: zstd -1, AES-256-GCM with
+# the key at $1/key (the caller generates it), the spool in $1/spool.
+s3rver_backup_config() {
+  s3rver_config "$@"
+  cat <<YAML
+backup:
+  compression: zstd
+  level: 1
+  encryption: { keyFile: $1/key }
+  spoolDir: $1/spool
+YAML
+}
+
 # Starts a single-host Ceph RGW (mon + memstore OSD + radosgw; Debian's ceph-mon ceph-osd radosgw) in $1/rgw with a
 # bucket "bench"; sets rgw_port, rgw_pids, RGW_ACCESS and RGW_SECRET. The recipe and its pitfalls are
 # tests/EtcdAgent.IntegrationTests/Fixtures/CephRgwNode.cs (the tests' fixture). Stop with stop_rgw.
