@@ -129,37 +129,24 @@ internal sealed record LockHolder(string Node, int Pid, string FireTime);
 internal sealed partial class LockJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
 
 /// <summary>A held lock: its lease is kept alive until <see cref="CompleteAsync"/> or disposal releases it.</summary>
-internal sealed class LockHandle : IAsyncDisposable
+internal sealed class LockHandle(EtcdClient client, string cluster, long leaseId, TimeSpan ttl, DateTimeOffset fireTime) : IAsyncDisposable
 {
-    private readonly EtcdClient _client;
-    private readonly string _cluster;
-    private readonly DateTimeOffset _fireTime;
-    private readonly LeaseKeepAlive _keepAlive;
-    private bool _released;
+    private readonly HeldLease _lease = new(client, leaseId, ttl);
 
-    public LockHandle(EtcdClient client, string cluster, long leaseId, TimeSpan ttl, DateTimeOffset fireTime)
-    {
-        _client = client;
-        _cluster = cluster;
-        _fireTime = fireTime;
-        LeaseId = leaseId;
-        _keepAlive = client.KeepAlive(leaseId, ttl);
-    }
-
-    public long LeaseId { get; }
+    public long LeaseId => _lease.LeaseId;
 
     /// <summary>Completes with a reason if the lease is lost (etcd unreachable past the TTL): stop writing.</summary>
-    public Task<string> Lost => _keepAlive.Lost;
+    public Task<string> Lost => _lease.Lost;
 
     /// <summary>Records the tick as served (only while this agent still holds the lock), then releases.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         var txn = new TxnRequest
         {
-            Compare = { new Compare { Key = ByteString.CopyFromUtf8(ClusterLock.LockKey(_cluster)), Target = Compare.Types.CompareTarget.Lease, Result = Compare.Types.CompareResult.Equal, Lease = LeaseId } },
-            Success = { new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(ClusterLock.LastCompletedKey(_cluster)), Value = ByteString.CopyFromUtf8(_fireTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture)) } } },
+            Compare = { new Compare { Key = ByteString.CopyFromUtf8(ClusterLock.LockKey(cluster)), Target = Compare.Types.CompareTarget.Lease, Result = Compare.Types.CompareResult.Equal, Lease = LeaseId } },
+            Success = { new RequestOp { RequestPut = new PutRequest { Key = ByteString.CopyFromUtf8(ClusterLock.LastCompletedKey(cluster)), Value = ByteString.CopyFromUtf8(fireTime.UtcDateTime.ToString("o", CultureInfo.InvariantCulture)) } } },
         };
-        var response = await FailureStages.RunAsync(FailureStage.Lock, () => _client.TxnAsync(txn, cancellationToken)).ConfigureAwait(false);
+        var response = await FailureStages.RunAsync(FailureStage.Lock, () => client.TxnAsync(txn, cancellationToken)).ConfigureAwait(false);
         if (!response.Succeeded)
         {
             throw new InvalidOperationException("the cluster lock was lost before the tick could be recorded as served (lease expired?)")
@@ -169,15 +156,5 @@ internal sealed class LockHandle : IAsyncDisposable
         await DisposeAsync().ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_released)
-        {
-            return;
-        }
-
-        _released = true;
-        await _keepAlive.DisposeAsync().ConfigureAwait(false);
-        await ClusterLock.RevokeQuietlyAsync(_client, LeaseId).ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => _lease.DisposeAsync();
 }

@@ -18,7 +18,7 @@ internal static class StreamLock
     public static string Key(string cluster) => $"/etcd-agent/{cluster}/stream";
 
     /// <summary>The lock, or who holds it.</summary>
-    public static async Task<(StreamLockHandle? Handle, string? Holder)> TryAcquireAsync(EtcdClient client, string cluster, string node,
+    public static async Task<(HeldLease? Handle, string? Holder)> TryAcquireAsync(EtcdClient client, string cluster, string node,
         DateTimeOffset now, TimeSpan ttl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -45,43 +45,11 @@ internal static class StreamLock
 
         if (response.Succeeded)
         {
-            return (new StreamLockHandle(client, lease.ID, ttl), null);
+            return (new HeldLease(client, lease.ID, ttl), null);
         }
 
         await ClusterLock.RevokeQuietlyAsync(client, lease.ID).ConfigureAwait(false);
         var current = response.Responses[0].ResponseRange.Kvs.FirstOrDefault();
         return (null, current is null ? "(released meanwhile)" : ClusterLock.Describe(current.Value));
-    }
-}
-
-/// <summary>The held stream lock: its lease is renewed until disposal revokes it.</summary>
-internal sealed class StreamLockHandle : IAsyncDisposable
-{
-    private readonly EtcdClient _client;
-    private readonly LeaseKeepAlive _keepAlive;
-    private bool _released;
-
-    public StreamLockHandle(EtcdClient client, long leaseId, TimeSpan ttl)
-    {
-        _client = client;
-        LeaseId = leaseId;
-        _keepAlive = client.KeepAlive(leaseId, ttl);
-    }
-
-    public long LeaseId { get; }
-
-    /// <summary>Completes with a reason when the lease is lost: another agent may take over, so stop writing.</summary>
-    public Task<string> Lost => _keepAlive.Lost;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_released)
-        {
-            return;
-        }
-
-        _released = true;
-        await _keepAlive.DisposeAsync().ConfigureAwait(false);
-        await ClusterLock.RevokeQuietlyAsync(_client, LeaseId).ConfigureAwait(false);
     }
 }
