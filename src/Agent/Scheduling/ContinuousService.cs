@@ -71,7 +71,7 @@ internal sealed partial class ContinuousService(AgentOptions options, EtcdClient
         }
     }
 
-    private async Task CaptureWhileHeldAsync(StreamLockHandle handle, CaptureProgress progress, StreamMetrics stream, CancellationToken stoppingToken)
+    private async Task CaptureWhileHeldAsync(HeldLease handle, CaptureProgress progress, StreamMetrics stream, CancellationToken stoppingToken)
     {
         Log.Writer(_logger, options.Node);
         using var held = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
