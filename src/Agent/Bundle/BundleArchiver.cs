@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
+using EtcdAgent.Manifests;
 
 namespace EtcdAgent.Bundle;
 
@@ -60,8 +61,8 @@ internal static class BundleArchiver
                     await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
                     files.Add(new BundleFile(
                         candidate.HostPath,
-                        entry.EntryType switch { TarEntryType.Directory => "directory", TarEntryType.SymbolicLink => "symlink", _ => "file" },
-                        Convert.ToString((int)entry.Mode, 8).PadLeft(4, '0'),
+                        entry.EntryType switch { TarEntryType.Directory => BundleFile.Directory, TarEntryType.SymbolicLink => BundleFile.Symlink, _ => BundleFile.File },
+                        BundleContents.Mode(entry.Mode),
                         entry.DataStream?.Length ?? 0,
                         sha256,
                         entry.EntryType == TarEntryType.SymbolicLink ? entry.LinkName : null));
@@ -72,9 +73,6 @@ internal static class BundleArchiver
         return new BundleListing(files, candidates.Missing, skipped);
     }
 }
-
-/// <summary>One archived path: its type, mode (octal), size, sha256 (files) or link target (links).</summary>
-internal sealed record BundleFile(string Path, string Type, string Mode, long Size, string? Sha256, string? LinkTarget);
 
 /// <summary>What a bundle holds, what was missing and what was left out (with why).</summary>
 internal sealed record BundleListing(IReadOnlyList<BundleFile> Files, IReadOnlyList<string> Missing, IReadOnlyList<string> Skipped);

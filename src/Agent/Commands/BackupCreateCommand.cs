@@ -33,10 +33,19 @@ internal static class BackupCreateCommand
 
             var pipeline = services.GetRequiredService<BackupPipeline>();
             var manifest = await pipeline.CreateAsync(client, settings.Endpoints[0], ct).ConfigureAwait(false);
+            // The backup is stored either way; a bundle that bundle.enabled asked for and did not get is an error
+            // the operator must see (exit 1), not a footnote: without it the snapshot may not bring the control plane back.
+            var exit = ExitCodes.Success;
+            if (pipeline.BundleProblem is { } bundleProblem)
+            {
+                context.Error.WriteLine($"Error: backup {manifest.Id} was stored, but WITHOUT its recovery bundle: {bundleProblem}");
+                exit = ExitCodes.Failure;
+            }
+
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
                 context.Out.WriteLine(System.Text.Encoding.UTF8.GetString(manifest.ToJson()));
-                return ExitCodes.Success;
+                return exit;
             }
 
             context.Out.WriteLine($"Backup {manifest.Id} stored in {store.Location}");
@@ -44,8 +53,14 @@ internal static class BackupCreateCommand
             context.Out.WriteLine($"  revision:  {manifest.Revision.ToString(CultureInfo.InvariantCulture)}, {manifest.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, {manifest.Status.TotalKey.ToString(CultureInfo.InvariantCulture)} total");
             context.Out.WriteLine($"  size:      {ByteSize.Format(manifest.Raw.Size)} raw -> {ByteSize.Format(manifest.Stored.Size)} stored ({Codecs(manifest)})");
             context.Out.WriteLine($"  verified:  sha256 trailer + bbolt structure; manifest written last");
+            if (manifest.Bundle is { } bundle)
+            {
+                context.Out.WriteLine($"  bundle:    {bundle.Files.Count} paths of node {bundle.Node}, {ByteSize.Format(bundle.Size)} encrypted" +
+                                      (bundle.Missing.Count == 0 ? string.Empty : $"; missing: {string.Join(", ", bundle.Missing)}"));
+            }
+
             context.Out.WriteLine($"  duration:  {manifest.DurationSeconds.ToString("0.000", CultureInfo.InvariantCulture)}s");
-            return ExitCodes.Success;
+            return exit;
         }));
         return command;
     }

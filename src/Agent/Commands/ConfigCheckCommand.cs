@@ -48,6 +48,12 @@ internal static class ConfigCheckCommand
                     Try(problems, () => SecretFiles.EnsurePrivate(tlsKey, "etcd client key"));
                 }
 
+                if (options.Bundle.Enabled && options.Backup.KeyFile is null)
+                {
+                    problems.Add("bundle.enabled is true but no backup.encryption.keyFile is set: every backup would be stored without its recovery bundle " +
+                                 "(it holds private keys and is never stored in plain text); set a key (`etcd-agent key generate FILE`)");
+                }
+
                 if (problems.Count > 0)
                 {
                     context.Error.WriteLine($"Error: {options.SourceFile ?? "the configuration"} is valid, but {problems.Count} file problem{(problems.Count == 1 ? string.Empty : "s")}:");
@@ -71,6 +77,10 @@ internal static class ConfigCheckCommand
                 context.Out.WriteLine(c.Enabled
                     ? $"  stream  every write, segments every {Configuration.GoDuration.Format(c.Interval)} or {ByteSizes.Format(c.MaxSegmentBytes)} (one writer per cluster)"
                     : "  stream  off: restores reach the backups' revisions only (continuous.enabled: true for any revision)");
+                var b = options.Bundle;
+                context.Out.WriteLine(b.Enabled
+                    ? $"  bundle  {string.Join(", ", b.Include)} + the encryption provider config{(b.Root == "/" ? string.Empty : $", under {b.Root}")}, encrypted beside each snapshot"
+                    : "  bundle  off: backups hold etcd only (bundle.enabled: true to keep the PKI, manifests and kubeconfigs beside them)");
                 return ExitCodes.Success;
             }
 #pragma warning disable CA1031 // Top of a verb.

@@ -35,6 +35,7 @@ internal sealed class DaemonMetrics
     private readonly Gauge _backupInterval;
     private readonly Gauge _drillInterval;
     private readonly Gauge _lastDrill;
+    private Gauge? _lastBundle;
     private DateTimeOffset? _lastSuccessAt;
     private TimeSpan _interval = TimeSpan.FromHours(1);
     private string _holder = string.Empty;
@@ -155,6 +156,17 @@ internal sealed class DaemonMetrics
     }
 
     public void Spool(int backlog) => _spoolBacklog.Set(backlog);
+
+    /// <summary>
+    /// Whether this node's last backup carried its recovery bundle (bundle.enabled only: the series exists only where
+    /// a bundle is expected, so an alert on 0 never fires on nodes that do not bundle).
+    /// </summary>
+    public void BundleStored(bool stored)
+    {
+        _lastBundle ??= Metrics.WithCustomRegistry(_registry).CreateGauge("etcd_agent_last_backup_bundle",
+            "1 when this node's last backup carried its control-plane recovery bundle, 0 when the bundle was refused or failed (the snapshot was stored).");
+        _lastBundle.Set(stored ? 1 : 0);
+    }
 
     /// <summary>Healthy while the last success (or the start) is within <paramref name="ticks"/> intervals.</summary>
     public (bool Healthy, string Reason) Health(double ticks)

@@ -39,6 +39,10 @@ internal static partial class BackupLayout
     public static string PayloadKey(string cluster, string id, CompressionKind compression, bool encrypted) =>
         $"{cluster}/{id}/snapshot.db{Compression.Extension(compression)}{(encrypted ? ".enc" : string.Empty)}";
 
+    /// <summary>The recovery bundle beside the snapshot (always encrypted).</summary>
+    public static string BundleKey(string cluster, string id, CompressionKind compression) =>
+        $"{cluster}/{id}/bundle.tar{Compression.Extension(compression)}.enc";
+
     /// <summary>The backup id a key belongs to (the folder under the cluster), or null.</summary>
     public static string? IdOfKey(string cluster, string key)
     {

@@ -51,6 +51,9 @@ internal sealed record BackupManifest
 
     public required string Node { get; init; }
 
+    /// <summary>The control-plane recovery bundle stored beside the snapshot; null when the backup has none.</summary>
+    public BundleInfo? Bundle { get; init; }
+
     public static BackupManifest Parse(ReadOnlySpan<byte> json, string where)
     {
         BackupManifest? manifest;
@@ -106,6 +109,19 @@ internal sealed record BackupManifest
             if (member.PeerUrls.Any(u => u is null) || member.ClientUrls.Any(u => u is null))
             {
                 return $"a URL of members[{i}]";
+            }
+        }
+
+        if (Bundle is { } bundle)
+        {
+            if (bundle.Files.Any(f => f is null))
+            {
+                return "an item of bundle.files";
+            }
+
+            if (bundle.Missing.Any(m => m is null) || bundle.Skipped.Any(m => m is null))
+            {
+                return "an item of bundle.missing or bundle.skipped";
             }
         }
 

@@ -41,7 +41,94 @@ internal static class ManifestCheck
             return $"its stored object key {keyProblem}";
         }
 
+        if (manifest.Bundle is { } bundle && BundleProblem(bundle, manifest, cluster, folderId) is { } bundleProblem)
+        {
+            return $"its bundle {bundleProblem}";
+        }
+
         return ContentProblem(manifest, folderId);
+    }
+
+    /// <summary>
+    /// Why the bundle object cannot be trusted: its key must be the backup's own and not the snapshot's, its hashes and
+    /// sizes well-formed, it must name a key (etcd-agent never stores a bundle unencrypted), and every path it lists must
+    /// be absolute and plain — restore writes these paths on the node.
+    /// </summary>
+    private static string? BundleProblem(BundleInfo bundle, BackupManifest manifest, string cluster, string id)
+    {
+        if (KeyProblem(bundle.Key, cluster, id) is { } keyProblem)
+        {
+            return $"object key {keyProblem}";
+        }
+
+        if (bundle.Key == manifest.Stored?.Key)
+        {
+            return "object is the snapshot's own object";
+        }
+
+        if (!IsSha256(bundle.Sha256) || !IsSha256(bundle.RawSha256) || bundle.Size < 0 || bundle.RawSize < 0)
+        {
+            return "has a sha256 that is not 64 hex digits or a negative size";
+        }
+
+        if (string.IsNullOrEmpty(bundle.KeyId))
+        {
+            return "names no encryption key (etcd-agent never stores a bundle unencrypted)";
+        }
+
+        if (bundle.Files.Count > BundleInfo.MaxFiles)
+        {
+            return $"lists {bundle.Files.Count} files, more than any control plane has ({BundleInfo.MaxFiles})";
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in bundle.Files)
+        {
+            if (BundleFileProblem(file) is { } problem)
+            {
+                return $"lists \"{Bounded(file.Path)}\", which {problem}";
+            }
+
+            if (!seen.Add(file.Path))
+            {
+                return $"lists \"{Bounded(file.Path)}\" twice";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Why one listed bundle path cannot be written back on a node, or null.</summary>
+    public static string? BundleFileProblem(BundleFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var path = file.Path ?? string.Empty;
+        if (!path.StartsWith('/') || path.Length == 1)
+        {
+            return "is not an absolute path";
+        }
+
+        if (path[1..].Split('/').Any(p => p is "" or "." or "..") || path.Any(c => c == '\\' || char.IsControl(c)))
+        {
+            return "has an empty, \".\" or \"..\" part, a backslash or a control character";
+        }
+
+        if (file.Type is not (BundleFile.File or BundleFile.Directory or BundleFile.Symlink))
+        {
+            return $"has type \"{Bounded(file.Type)}\" (file, directory or symlink)";
+        }
+
+        if (file.Mode is not { Length: 4 } mode || !mode.All(c => c is >= '0' and <= '7'))
+        {
+            return $"has mode \"{Bounded(file.Mode)}\" (4 octal digits)";
+        }
+
+        if (file.Type == BundleFile.File ? !IsSha256(file.Sha256) || file.Size < 0 : file.Sha256 is not null)
+        {
+            return "has a sha256 or size that does not fit its type";
+        }
+
+        return file.Type == BundleFile.Symlink && string.IsNullOrEmpty(file.LinkTarget) ? "is a link without a target" : null;
     }
 
     /// <summary>

@@ -67,6 +67,15 @@ internal sealed partial class Pruner(IObjectStore store, AgentOptions options, T
                 var manifestKey = BackupLayout.ManifestKey(cluster, backup.Id);
                 await store.DeleteAsync(manifestKey, cancellationToken).ConfigureAwait(false);
                 await store.DeleteAsync(backup.Stored.Key, cancellationToken).ConfigureAwait(false);
+
+                // The bundle holds the cluster's CA keys: it goes with its backup, never left behind (its key was
+                // confined to this backup's folder when the catalog read the manifest).
+                if (backup.Bundle is { } bundle)
+                {
+                    await store.DeleteAsync(bundle.Key, cancellationToken).ConfigureAwait(false);
+                    oldVersionBytes += await store.OldVersionBytesAsync(bundle.Key, deleteOldVersions, cancellationToken).ConfigureAwait(false);
+                }
+
                 segments += await DeleteChainAsync(backup.Id, cancellationToken).ConfigureAwait(false);
                 Log.Deleted(logger, backup.Id);
 

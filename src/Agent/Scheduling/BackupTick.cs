@@ -159,6 +159,11 @@ internal sealed partial class BackupTick(AgentOptions options, EtcdClient client
         }
 
         metrics.Succeeded(manifest.DurationSeconds, manifest.Raw.Size, manifest.Stored.Size, manifest.Revision);
+        if (options.Bundle.Enabled)
+        {
+            metrics.BundleStored(manifest.Bundle is not null);
+        }
+
         metrics.ServedBy(options.Node);
         await AnnounceAsync(manifest, stop).ConfigureAwait(false);
         Log.TickServed(_logger, fire, manifest.Id);

@@ -37,6 +37,12 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
     /// </summary>
     public bool ProbeStore { get; init; } = true;
 
+    /// <summary>
+    /// Why the last <see cref="CreateAsync"/> stored its backup without the recovery bundle that bundle.enabled asks
+    /// for (no encryption key, unreadable files, the object's upload); null when it carried one or none was asked for.
+    /// </summary>
+    public string? BundleProblem { get; private set; }
+
     /// <summary>Takes, verifies, encodes and uploads one snapshot of <paramref name="endpoint"/>; returns its manifest.</summary>
     public async Task<BackupManifest> CreateAsync(EtcdClient client, Uri endpoint, CancellationToken cancellationToken)
     {
@@ -126,7 +132,8 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             throw;
         }
 
-        var manifest = BuildManifest(id, createdAt, members, info!, report!, encoded!, payloadKey, storedBytes, key, time.GetElapsedTime(started));
+        var bundle = await BundleAsync(id, key, cancellationToken).ConfigureAwait(false);
+        var manifest = BuildManifest(id, createdAt, members, info!, report!, encoded!, payloadKey, storedBytes, key, time.GetElapsedTime(started)) with { Bundle = bundle };
         try
         {
             await store.PutAsync(BackupLayout.ManifestKey(options.Cluster, id), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
@@ -144,6 +151,43 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
         hold?.Dispose();
         Log.Created(logger, id, manifest.Raw.Size, manifest.Stored.Size, manifest.DurationSeconds);
         return manifest;
+    }
+
+    /// <summary>
+    /// The recovery bundle of this node's control-plane files, stored beside the snapshot before the manifest. It holds
+    /// the cluster's CA and service-account private keys, so it is never stored without encryption. Whatever goes wrong
+    /// with it, the verified snapshot is still stored: the backup is made, without a bundle, and the reason is logged
+    /// as an error, set in <see cref="BundleProblem"/> and (daemon) in etcd_agent_last_backup_bundle.
+    /// </summary>
+    private async Task<Manifests.BundleInfo?> BundleAsync(string id, Codecs.Encryption.EncryptionKey? key, CancellationToken cancellationToken)
+    {
+        BundleProblem = null;
+        if (!options.Bundle.Enabled)
+        {
+            return null;
+        }
+
+        if (key is null)
+        {
+            BundleProblem = "it holds the cluster's CA and service-account private keys and no encryption key is configured, and etcd-agent never stores it " +
+                "in plain text; create a key (`etcd-agent key generate FILE`), set backup.encryption.keyFile, and keep a copy of the key off the cluster";
+        }
+        else
+        {
+            try
+            {
+                var bundle = await Bundle.BundleObject.StoreAsync(store, options, id, key, cancellationToken).ConfigureAwait(false);
+                Log.BundleStored(logger, id, bundle.Files.Count, bundle.Missing.Count, bundle.Size);
+                return bundle;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                BundleProblem = ex.Message;
+            }
+        }
+
+        Log.BundleNotStored(logger, id, BundleProblem);
+        return null;
     }
 
     /// <summary>
@@ -441,6 +485,12 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
 
         [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Spool full: dropped the oldest kept snapshot {Path} (backup.spoolMaxCount {Max})")]
         public static partial void SpoolDropped(ILogger logger, string path, int max);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Backup {Id}: recovery bundle stored ({Files} paths, {Missing} missing, {StoredBytes} bytes encrypted)")]
+        public static partial void BundleStored(ILogger logger, string id, int files, int missing, long storedBytes);
+
+        [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Backup {Id} is stored WITHOUT its recovery bundle: {Reason}")]
+        public static partial void BundleNotStored(ILogger logger, string id, string? reason);
 
         [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Spool: {Warning}")]
         public static partial void SpoolWarning(ILogger logger, string warning);

@@ -385,9 +385,8 @@ public sealed class ConfigLoaderTests : IDisposable
         var own = Load(LocalStore + "bundle:\n  include: [/etc/kubernetes/pki/**, /etc/kubernetes/admin.conf]\n").Bundle;
         Assert.Equal(["/etc/kubernetes/pki/**", "/etc/kubernetes/admin.conf"], own.Include);
 
-        // Not wired into backups yet: turning it on is refused rather than silently doing nothing.
-        var notYet = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "bundle:\n  enabled: true\n"));
-        Assert.Contains("bundle.enabled true is not available yet", notYet.Message, StringComparison.Ordinal);
+        // On without an encryption key still loads: the bundle is refused at each backup, the snapshots go on.
+        Assert.True(Load(LocalStore + "bundle:\n  enabled: true\n  root: /srv/node\n").Bundle is { Enabled: true, Root: "/srv/node" });
 
         var error = Assert.Throws<ConfigurationException>(() => Load(LocalStore + "bundle:\n  root: relative\n  include: [etc/kubernetes/**, /etc/../shadow]\n"));
         Assert.Contains("bundle.root \"relative\" must be an absolute directory", error.Message, StringComparison.Ordinal);
