@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EtcdAgent.Configuration;
 using EtcdAgent.Failures;
 using EtcdAgent.Manifests;
 using EtcdAgent.Output;
@@ -16,10 +17,11 @@ internal static class BackupDownloadCommand
     public static Command Create(CliContext context, AgentFlags flags)
     {
         var id = new Argument<string>("ID") { Description = "A backup id from `backup list`, or latest" };
-        var file = new Argument<string>("FILE") { Description = "Where to write the plain snapshot (created 0600)" };
+        var file = new Argument<string?>("FILE") { Description = "Where to write the plain snapshot (created 0600); optional with --bundle", Arity = ArgumentArity.ZeroOrOne };
+        var bundleDir = new Option<string?>("--bundle") { Description = "Extract the backup's control-plane recovery bundle into DIR (new, or empty; created 0700)", HelpName = "DIR" };
         var force = new Option<bool>("--force") { Description = "Replace FILE if it exists (atomically, once the new one is verified)" };
         var pointInTime = new PointInTimeFlags();
-        var command = new Command("download", "Fetch a backup as a plain, verified etcd snapshot file (or the cluster at a point of its chain)") { id, file, force };
+        var command = new Command("download", "Fetch a backup as a plain, verified etcd snapshot file (or the cluster at a point of its chain)") { id, file, force, bundleDir };
         foreach (var option in pointInTime.All)
         {
             command.Options.Add(option);
@@ -27,6 +29,29 @@ internal static class BackupDownloadCommand
 
         command.SetAction((parse, ct) => StoreCommand.RunAsync(parse, context, flags, async (options, store) =>
         {
+            if (parse.GetValue(file) is null)
+            {
+                if (parse.GetValue(bundleDir) is not { } onlyBundle)
+                {
+                    throw new ConfigurationException("give FILE (where to write the snapshot), --bundle DIR (where to extract the recovery bundle), or both");
+                }
+
+                if (pointInTime.Target(parse) is not null)
+                {
+                    throw new ConfigurationException("--at-revision/--at-time build a snapshot: give FILE too");
+                }
+
+                var only = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);
+                return await BundleDownload.RunAsync(context, store, only, AgentFlags.Keyring(parse, flags, options), onlyBundle, ct).ConfigureAwait(false);
+            }
+
+            if (parse.GetValue(bundleDir) is { } withBundle)
+            {
+                // The bundle first: it is small, and an existing non-empty DIR is refused before a long snapshot download.
+                var owner = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);
+                await BundleDownload.RunAsync(context, store, owner, AgentFlags.Keyring(parse, flags, options), withBundle, ct).ConfigureAwait(false);
+            }
+
             if (pointInTime.Target(parse) is { } target)
             {
                 return await PointInTimeDownload.RunAsync(context, options, store, AgentFlags.Keyring(parse, flags, options), parse.GetValue(id)!,

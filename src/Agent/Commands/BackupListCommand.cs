@@ -22,7 +22,8 @@ internal static class BackupListCommand
             if (parse.GetValue(writeOut) == OutputFormat.Json)
             {
                 var items = catalog.Backups.Select(b => new BackupListItemJson(b.Id, "ok", null, b.CreatedAt, b.Node, b.Revision, b.Status.LiveKeys,
-                    b.Raw.Size, b.Stored.Size, b.Codecs.Compression, b.Codecs.Encryption, b.Codecs.KeyId, b.Stored.Key, ChainListing.Json(chains[b.Id])))
+                    b.Raw.Size, b.Stored.Size, b.Codecs.Compression, b.Codecs.Encryption, b.Codecs.KeyId, b.Stored.Key, ChainListing.Json(chains[b.Id]),
+                    b.Bundle is { } bundle ? new BundleJson(bundle.Node, bundle.Files.Count, bundle.Missing, bundle.Size) : null))
                     .Concat(catalog.Damaged.Select(d => new BackupListItemJson(d.Id, "damaged", d.Reason, null, null, null, null, null, null, null, null, null, d.ManifestKey)))
                     .ToList();
                 AgentJsonContext.Write(context.Out, items, AgentJsonContext.Default.ListBackupListItemJson);
@@ -34,12 +35,12 @@ internal static class BackupListCommand
             else
             {
                 var now = context.Time.GetUtcNow();
-                TableWriter.Write(context.Out, ["ID", "AGE", "NODE", "REVISION", "LIVE KEYS", "RAW", "STORED", "CODECS"],
+                TableWriter.Write(context.Out, ["ID", "AGE", "NODE", "REVISION", "LIVE KEYS", "RAW", "STORED", "CODECS", "BUNDLE"],
                     catalog.Backups.Select(b => (IReadOnlyList<string>)
                     [
                         b.Id, Age(now - b.CreatedAt), b.Node, b.Revision.ToString(CultureInfo.InvariantCulture),
                         b.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?", ByteSize.Format(b.Raw.Size), ByteSize.Format(b.Stored.Size),
-                        BackupCreateCommand.Codecs(b),
+                        BackupCreateCommand.Codecs(b), BundleColumn(b),
                     ]));
                 ChainListing.WriteTable(context.Out, catalog.Backups, chains);
             }
@@ -62,6 +63,14 @@ internal static class BackupListCommand
         }));
         return command;
     }
+
+    /// <summary>Whether the backup carries the control-plane recovery bundle: "yes", "yes (2 missing)" or "-".</summary>
+    private static string BundleColumn(BackupManifest backup) => backup.Bundle switch
+    {
+        null => "-",
+        { Missing.Count: 0 } => "yes",
+        var bundle => $"yes ({bundle.Missing.Count.ToString(CultureInfo.InvariantCulture)} missing)",
+    };
 
     /// <summary>"45s", "12m", "5h", "3d".</summary>
     public static string Age(TimeSpan age) =>

@@ -30,6 +30,12 @@ internal static class BackupVerifyCommand
                 context.Out.WriteLine($"Backup {manifest.Id} is intact: revision {report.Status!.Revision.ToString(CultureInfo.InvariantCulture)}, " +
                                       $"{report.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, hash {report.Status.Hash.ToString("x8", CultureInfo.InvariantCulture)}");
                 context.Out.WriteLine("  checked: stored sha256, decryption and decompression, plain sha256, etcd's trailer, bbolt structure, status against the manifest");
+                if (manifest.Bundle is { } bundle)
+                {
+                    await VerifyBundleAsync(store, manifest, keyring, ct).ConfigureAwait(false);
+                    context.Out.WriteLine($"  bundle:  {bundle.Files.Count.ToString(CultureInfo.InvariantCulture)} paths of node {bundle.Node} intact (stored and plain sha256, decryption, every entry against the manifest's list)");
+                }
+
                 return ExitCodes.Success;
             }
             catch (IOException ex) when (LocalIo.IsDiskFull(ex))
@@ -43,5 +49,18 @@ internal static class BackupVerifyCommand
             }
         }));
         return command;
+    }
+
+    /// <summary>The snapshot alone is not enough to bring a kubeadm control plane back: a damaged bundle fails the backup.</summary>
+    private static async Task VerifyBundleAsync(IObjectStore store, BackupManifest manifest, Codecs.Encryption.Keyring keyring, CancellationToken ct)
+    {
+        try
+        {
+            using var fetched = await Bundle.BundleObject.FetchAsync(store, manifest, keyring, ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"the snapshot of backup {manifest.Id} is intact, but its recovery bundle is not: {ex.Message}", ex);
+        }
     }
 }

@@ -30,6 +30,7 @@ internal static class FailureMessages
         StoreException { Fault: StoreFault.NotFound } => (ExitCodes.NotInStore, ex.Message),
         StoreException { Fault: StoreFault.Full } => (ExitCodes.StoreFull, ex.Message),
         StoreException => (ExitCodes.Failure, ex.Message),
+        Bundle.BundleMissingException => (ExitCodes.NotInStore, ex.Message),
         InvalidDataException => (ExitCodes.Corrupt, ex.Message),
         IOException io when LocalIo.IsDiskFull(io) => (ExitCodes.LocalDiskFull,
             $"disk full: {io.Message}. Nothing was kept; free space or write somewhere else."),

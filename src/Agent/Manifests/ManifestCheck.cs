@@ -128,7 +128,9 @@ internal static class ManifestCheck
             return "has a sha256 or size that does not fit its type";
         }
 
-        return file.Type == BundleFile.Symlink && string.IsNullOrEmpty(file.LinkTarget) ? "is a link without a target" : null;
+        return file.Type != BundleFile.Symlink ? (file.LinkTarget is null ? null : "is not a link but names a link target")
+            : string.IsNullOrEmpty(file.LinkTarget) || file.LinkTarget.Any(char.IsControl) ? "is a link without a target, or one with a control character"
+            : null;
     }
 
     /// <summary>

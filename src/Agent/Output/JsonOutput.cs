@@ -39,7 +39,10 @@ internal sealed record SnapshotVerifyJson(string Path, bool Valid, string? Fault
 /// A sound backup has its chain of continuous segments too (<see cref="ChainJson"/>), added after the other fields.
 /// </summary>
 internal sealed record BackupListItemJson(string Id, string Status, string? Problem, DateTimeOffset? CreatedAt, string? Node, long? Revision,
-    long? LiveKeys, long? RawSize, long? StoredSize, string? Compression, string? Encryption, string? KeyId, string Key, ChainJson? Chain = null);
+    long? LiveKeys, long? RawSize, long? StoredSize, string? Compression, string? Encryption, string? KeyId, string Key, ChainJson? Chain = null, BundleJson? Bundle = null);
+
+/// <summary>A backup's recovery bundle in `backup list -w json` (absent: none): whose files, how many, which were missing.</summary>
+internal sealed record BundleJson(string Node, int Files, IReadOnlyList<string> Missing, long StoredSize);
 
 /// <summary>
 /// A backup's chain in `backup list -w json`: how many segments it has (0: none, the backup alone), the restorable

@@ -1,0 +1,210 @@
+using System.Text.Json.Nodes;
+using EtcdAgent.IntegrationTests.Fixtures;
+using Xunit;
+
+namespace EtcdAgent.IntegrationTests.Bundle;
+
+/// <summary>
+/// The recovery bundle through the published binary against real etcd and real stores (s3rver, a directory): stored
+/// encrypted beside the snapshot and listed in its manifest, refused without a key while the snapshot is still stored,
+/// shown by list, proven by verify, extracted by download; an edited bundle or manifest is caught; no key material in
+/// any output, log or manifest.
+/// </summary>
+public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixture<EtcdAndS3Fixture>, IDisposable
+{
+    private readonly TempDir _dir = new("etcd-agent-bundle-cli");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData("s3")]
+    [InlineData("local")]
+    public async Task ABackupCarriesTheEncryptedBundleThatListVerifyAndDownloadShowAndProve(string store)
+    {
+        var root = await FakeKubeadmTree.CreateAsync(_dir.File("node"));
+        var config = WriteConfig(store, $"with-{store}", root, encrypted: true);
+
+        var create = await Agent("backup", "create", "--config", config);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        Assert.Contains("bundle:", create.Stdout, StringComparison.Ordinal);
+        var json = await Agent("backup", "list", "--config", config, "-w", "json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        var item = JsonNode.Parse(json.Stdout)!.AsArray()[0]!;
+        Assert.Equal("node-a", item["bundle"]!["node"]!.GetValue<string>());
+        Assert.Empty(item["bundle"]!["missing"]!.AsArray());
+        var id = item["id"]!.GetValue<string>();
+        var table = await Agent("backup", "list", "--config", config);
+        Assert.Contains("BUNDLE", table.Stdout, StringComparison.Ordinal);
+        Assert.Matches($@"{id} .*\| +yes \|", table.Stdout);
+
+        var verify = await Agent("backup", "verify", id, "--config", config);
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+        Assert.Contains("bundle:", verify.Stdout, StringComparison.Ordinal);
+        Assert.Contains("intact", verify.Stdout, StringComparison.Ordinal);
+
+        var extracted = _dir.File($"extracted-{store}");
+        var download = await Agent("backup", "download", id, "--bundle", extracted, "--config", config);
+        Assert.True(download.ExitCode == 0, download.Stderr);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(extracted));
+        foreach (var relative in new[] { "etc/kubernetes/pki/ca.key", "etc/kubernetes/pki/etcd/ca.crt", "etc/kubernetes/pki/sa.key", "etc/kubernetes/enc/enc.yaml", "etc/kubernetes/admin.conf" })
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Join(root, relative)), await File.ReadAllBytesAsync(Path.Join(extracted, relative)));
+            Assert.Equal(File.GetUnixFileMode(Path.Join(root, relative)), File.GetUnixFileMode(Path.Join(extracted, relative)));
+            Assert.Contains("/" + relative, download.Stdout, StringComparison.Ordinal);
+        }
+
+        // The snapshot and the bundle in one call; a non-empty DIR is refused before anything is fetched.
+        var snapshot = _dir.File($"both-{store}.db");
+        var both = await Agent("backup", "download", id, snapshot, "--bundle", _dir.File($"both-{store}"), "--config", config);
+        Assert.True(both.ExitCode == 0, both.Stderr);
+        Assert.True(File.Exists(snapshot));
+        var again = await Agent("backup", "download", id, "--bundle", extracted, "--config", config);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("exists and is not empty", again.Stderr, StringComparison.Ordinal);
+        var neither = await Agent("backup", "download", id, "--config", config);
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("--bundle DIR", neither.Stderr, StringComparison.Ordinal);
+
+        AssertNoKeyMaterial(root, create, json, table, verify, download, both);
+        if (store == "local")
+        {
+            // At rest: the manifest lists paths, modes and hashes; the object is ciphertext.
+            var folder = Path.Join(_dir.File("store"), $"with-{store}", "test", id);
+            var manifestText = await File.ReadAllTextAsync(Path.Join(folder, "manifest.json"));
+            Assert.Contains("\"/etc/kubernetes/pki/ca.key\"", manifestText, StringComparison.Ordinal);
+            Assert.DoesNotContain("PRIVATE KEY", manifestText, StringComparison.Ordinal);
+            var stored = await File.ReadAllBytesAsync(Directory.GetFiles(folder, "bundle.tar*").Single());
+            Assert.EndsWith(".zst.enc", Directory.GetFiles(folder, "bundle.tar*").Single(), StringComparison.Ordinal);
+            Assert.DoesNotContain("PRIVATE KEY", System.Text.Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
+            Assert.DoesNotContain("ca.key", System.Text.Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAnEncryptionKeyTheBundleIsRefusedAndTheSnapshotIsStillStored()
+    {
+        var root = await FakeKubeadmTree.CreateAsync(_dir.File("node"));
+        var config = WriteConfig("local", "nokey", root, encrypted: false);
+
+        var check = await Agent("config", "check", "--config", config);
+        Assert.Equal(2, check.ExitCode);
+        Assert.Contains("bundle.enabled is true but no backup.encryption.keyFile is set", check.Stderr, StringComparison.Ordinal);
+
+        var create = await Agent("backup", "create", "--config", config);
+        Assert.Equal(1, create.ExitCode);
+        Assert.Contains("was stored, but WITHOUT its recovery bundle", create.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no encryption key is configured", create.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Backup ", create.Stdout, StringComparison.Ordinal); // the snapshot's summary is still printed
+
+        var list = await Agent("backup", "list", "--config", config, "-w", "json");
+        var item = JsonNode.Parse(list.Stdout)!.AsArray().Single()!;
+        Assert.Null(item["bundle"]);
+        var folder = Path.Join(_dir.File("store"), "nokey", "test", item["id"]!.GetValue<string>());
+        Assert.Empty(Directory.GetFiles(folder, "bundle*"));
+        Assert.True((await Agent("backup", "verify", "latest", "--config", config)).ExitCode == 0);
+
+        var download = await Agent("backup", "download", "latest", "--bundle", _dir.File("none"), "--config", config);
+        Assert.Equal(10, download.ExitCode);
+        Assert.Contains("has no recovery bundle", download.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_dir.File("none")));
+        AssertNoKeyMaterial(root, check, create, download);
+    }
+
+    [Theory]
+    [InlineData("object", "recovery bundle is not")]
+    [InlineData("listed sha256", "does not match its manifest")]
+    [InlineData("listed path", "is damaged")]
+    [InlineData("key outside", "is damaged")]
+    public async Task AnEditedBundleOrManifestIsCaughtAndNothingIsExtracted(string edit, string expected)
+    {
+        var root = await FakeKubeadmTree.CreateAsync(_dir.File("node"));
+        var config = WriteConfig("local", $"edit-{edit.Replace(' ', '-')}", root, encrypted: true);
+        var create = await Agent("backup", "create", "--config", config);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        var folder = Directory.GetDirectories(Path.Join(_dir.File("store"), $"edit-{edit.Replace(' ', '-')}", "test")).Single();
+        var manifestPath = Path.Join(folder, "manifest.json");
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!;
+        var files = manifest["bundle"]!["files"]!.AsArray();
+        var caKey = files.First(f => f!["path"]!.GetValue<string>() == "/etc/kubernetes/pki/ca.key")!;
+        switch (edit)
+        {
+            case "object":
+                var objectPath = Directory.GetFiles(folder, "bundle.tar*").Single();
+                var bytes = await File.ReadAllBytesAsync(objectPath);
+                bytes[bytes.Length / 2] ^= 0x40;
+                await File.WriteAllBytesAsync(objectPath, bytes);
+                break;
+            case "listed sha256":
+                caKey["sha256"] = new string('0', 64);
+                break;
+            case "listed path":
+                caKey["path"] = "/etc/kubernetes/../cron.d/evil";
+                break;
+            case "key outside":
+                manifest["bundle"]!["key"] = "test/other-backup/bundle.tar.zst.enc";
+                break;
+        }
+
+        if (edit != "object")
+        {
+            await File.WriteAllTextAsync(manifestPath, manifest.ToJsonString());
+        }
+
+        var verify = await Agent("backup", "verify", "latest", "--config", config);
+        var list = await Agent("backup", "list", "--config", config);
+        if (expected == "is damaged")
+        {
+            // The manifest itself cannot be trusted: the backup is damaged as a whole, never used.
+            Assert.Contains("its bundle", list.Stderr, StringComparison.Ordinal);
+            Assert.NotEqual(0, verify.ExitCode);
+            return;
+        }
+
+        Assert.Equal(6, verify.ExitCode);
+        Assert.Contains(expected, verify.Stderr, StringComparison.Ordinal);
+        var target = _dir.File("target");
+        var download = await Agent("backup", "download", "latest", "--bundle", target, "--config", config);
+        Assert.Equal(6, download.ExitCode);
+        Assert.False(Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any());
+    }
+
+    private static void AssertNoKeyMaterial(string root, params ProcessRunner.Result[] results)
+    {
+        var said = string.Join('\n', results.Select(r => r.Stdout + r.Stderr));
+        Assert.DoesNotContain("PRIVATE KEY", said, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeKubeadmTree.EncryptionSecret, said, StringComparison.Ordinal);
+        var caKey = File.ReadAllLines(Path.Join(root, "etc/kubernetes/pki/ca.key"))[1];
+        Assert.DoesNotContain(caKey, said, StringComparison.Ordinal);
+    }
+
+    private string WriteConfig(string store, string prefix, string root, bool encrypted)
+    {
+        var key = _dir.File("backup.key");
+        if (encrypted && !File.Exists(key))
+        {
+            var generate = AgentBinary.RunAsync("key", "generate", key).GetAwaiter().GetResult();
+            Assert.True(generate.ExitCode == 0, generate.Stderr);
+        }
+
+        var local = Path.Join(_dir.File("store"), prefix);
+        Directory.CreateDirectory(local);
+        var storeYaml = store == "s3" ? fixture.S3.StoreYaml(prefix) : $"store:\n  type: local\n  local:\n    path: {local}";
+        var path = _dir.File($"{prefix}.yaml");
+        File.WriteAllText(path, $"""
+            cluster: test
+            node: node-a
+            etcd:
+              endpoints: [{fixture.Cluster.Endpoints}]
+            {storeYaml}
+            backup:
+              spoolDir: {_dir.File("spool")}
+            {(encrypted ? $"  encryption:\n    keyFile: {key}" : string.Empty)}
+            bundle:
+              enabled: true
+              root: {root}
+            """);
+        return path;
+    }
+
+    private static Task<ProcessRunner.Result> Agent(params string[] args) => AgentBinary.RunAsync(args, S3rverNode.Environment);
+}
