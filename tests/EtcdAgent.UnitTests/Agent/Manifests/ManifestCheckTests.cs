@@ -55,6 +55,74 @@ public sealed class ManifestCheckTests
     }
 
     [Fact]
+    public void ABundleThePipelineWritesIsSound() =>
+        Assert.Null(ManifestCheck.Problem(Sound() with { Bundle = SoundBundle() }, "c", BackupLayout.ManifestKey("c", Id)));
+
+    [Theory]
+    [InlineData("key", "c/OTHER/bundle.tar.zst.enc", "lies outside")]
+    [InlineData("key", "c/ID/snapshot.db.zst", "the snapshot's own object")]
+    [InlineData("keyId", "", "names no encryption key")]
+    [InlineData("sha256", "00", "not 64 hex digits")]
+    [InlineData("path", "etc/kubernetes/pki/ca.key", "not an absolute path")]
+    [InlineData("path", "/etc/kubernetes/../cron.d/evil", "\"..\" part")]
+    [InlineData("path", "/etc/kubernetes//ca.key", "empty")]
+    [InlineData("path", "/etc/kubernetes/pki/ca\nkey", "control character")]
+    [InlineData("path", "/", "not an absolute path")]
+    [InlineData("type", "fifo", "has type")]
+    [InlineData("mode", "755", "4 octal digits")]
+    [InlineData("mode", "0855", "4 octal digits")]
+    [InlineData("fileSha256", "", "does not fit its type")]
+    [InlineData("link", "", "a link without a target")]
+    [InlineData("twice", "", "twice")]
+    public void ABundleThatCouldWriteOutsideItsPlaceOrIsMalformedMakesTheManifestDamaged(string field, string value, string expected)
+    {
+        var bundle = SoundBundle();
+        var file = bundle.Files[0];
+        value = value.Replace("ID", Id, StringComparison.Ordinal).Replace("\\n", "\n", StringComparison.Ordinal);
+        bundle = field switch
+        {
+            "key" => bundle with { Key = value },
+            "keyId" => bundle with { KeyId = value },
+            "sha256" => bundle with { Sha256 = value },
+            "link" => bundle with { Files = [bundle.Files[1] with { LinkTarget = value }] },
+            "twice" => bundle with { Files = [file, file] },
+            _ => bundle with
+            {
+                Files =
+                [
+                    field switch
+                    {
+                        "path" => file with { Path = value },
+                        "type" => file with { Type = value },
+                        "mode" => file with { Mode = value },
+                        _ => file with { Sha256 = null },
+                    },
+                ],
+            },
+        };
+
+        var problem = ManifestCheck.Problem(Sound() with { Bundle = bundle }, "c", BackupLayout.ManifestKey("c", Id));
+
+        Assert.NotNull(problem);
+        Assert.StartsWith("its bundle", problem, StringComparison.Ordinal);
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AManifestWithABundleRoundTripsAndANullFileInItIsRefused()
+    {
+        var manifest = Sound() with { Bundle = SoundBundle() };
+        var parsed = BackupManifest.Parse(manifest.ToJson(), "m").Bundle!;
+        Assert.Equal(manifest.Bundle.Files, parsed.Files);
+        Assert.Equal(manifest.Bundle.Missing, parsed.Missing);
+        Assert.Equal(manifest.Bundle with { Files = [], Missing = [], Skipped = [] }, parsed with { Files = [], Missing = [], Skipped = [] });
+        Assert.Null(BackupManifest.Parse((Sound() with { Bundle = null }).ToJson(), "m").Bundle);
+
+        var json = System.Text.Encoding.UTF8.GetString(manifest.ToJson()).Replace("\"files\": [", "\"files\": [null, ", StringComparison.Ordinal);
+        Assert.Contains("bundle.files", Assert.Throws<InvalidDataException>(() => BackupManifest.Parse(System.Text.Encoding.UTF8.GetBytes(json), "m")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BoundedCutsLongValues()
     {
         var echoed = ManifestCheck.Bounded(new string('x', 5_000_000));
@@ -70,6 +138,10 @@ public sealed class ManifestCheckTests
 
         Assert.Throws<InvalidDataException>(() => BackupManifest.Parse(System.Text.Encoding.UTF8.GetBytes(json), "m"));
     }
+
+    private static BundleInfo SoundBundle() => new($"c/{Id}/bundle.tar.zst.enc", Sha, 100, Sha, 300, "0123456789abcdef", "n1",
+        [new BundleFile("/etc/kubernetes/pki/ca.key", BundleFile.File, "0600", 1675, Sha, null), new BundleFile("/etc/kubernetes/pki/link", BundleFile.Symlink, "0777", 0, null, "ca.key")],
+        ["/etc/kubernetes/absent.conf"], []);
 
     private static BackupManifest Sound() => new()
     {

@@ -167,6 +167,20 @@ public sealed class PrunerTests
         }
     }
 
+    [Fact]
+    public async Task ABackupsBundleGoesWithItAndAKeptBackupsBundleStays()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new InMemoryStore(time);
+        var ids = await AddBackupsAsync(store, time, count: 2, every: TimeSpan.FromHours(1), bundled: true);
+
+        var report = await new Pruner(store, Options(keepLast: 1, maxDeleteFraction: 1), time, NullLogger.Instance).PruneAsync(dryRun: false, default);
+
+        Assert.Equal([ids[0]], report.Deleted);
+        Assert.Equal([$"c/{ids[0]}/manifest.json", $"c/{ids[0]}/snapshot.db.zst", $"c/{ids[0]}/bundle.tar.zst.enc"], store.Deletions);
+        Assert.True(store.Objects.ContainsKey($"c/{ids[1]}/bundle.tar.zst.enc"));
+    }
+
     private static string SegmentName(long first, long last) => EtcdAgent.Continuous.SegmentLayout.Name(first, last);
 
     private static AgentOptions Options(int keepLast, double maxDeleteFraction) => new()
@@ -179,7 +193,7 @@ public sealed class PrunerTests
         Retention = new RetentionOptions { KeepLast = keepLast, Daily = 0, Weekly = 0, Monthly = 0, MaxDeleteFraction = maxDeleteFraction },
     };
 
-    private static async Task<List<string>> AddBackupsAsync(InMemoryStore store, FakeTimeProvider time, int count, TimeSpan every)
+    private static async Task<List<string>> AddBackupsAsync(InMemoryStore store, FakeTimeProvider time, int count, TimeSpan every, bool bundled = false)
     {
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
@@ -214,6 +228,13 @@ public sealed class PrunerTests
                 AgentVersion = "test",
                 Node = "n1",
             };
+            if (bundled)
+            {
+                var bundle = $"c/{id}/bundle.tar.zst.enc";
+                await store.PutAsync(bundle, new byte[5], default);
+                manifest = manifest with { Bundle = new BundleInfo(bundle, Sha, 5, Sha, 9, "0123456789abcdef", "n1", [], [], []) };
+            }
+
             await store.PutAsync(BackupLayout.ManifestKey("c", id), manifest.ToJson(), default);
             ids.Add(id);
         }
