@@ -102,6 +102,7 @@ public sealed partial class MonitoringKitTests
         metrics.ServedBy("node-a");
         metrics.Failed(FailureStage.Upload);
         metrics.EnableStream(() => true, () => (0, 0)); // a daemon with continuous capture on
+        metrics.BundleStored(stored: true); // a daemon with bundle.enabled, after a backup
         metrics.DrillFinished(new DrillReport { BackupId = "x", Mode = "full", Result = "fail", FailedStage = "start", Stages = [new DrillStage("start", 1, false)] });
         var families = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var line in metrics.Render().Split('\n', StringSplitOptions.RemoveEmptyEntries))

@@ -182,6 +182,19 @@ public sealed class DaemonMetricsTests
         Assert.Same(stream, metrics.EnableStream(() => false, () => lag));
     }
 
+    [Fact]
+    public void TheBundleGaugeExistsOnlyOnceABundleWasExpectedAndSaysWhetherTheLastBackupHadOne()
+    {
+        var metrics = new DaemonMetrics(Frozen(), "1.2.3");
+        Assert.DoesNotContain(Lines(metrics), l => l.Contains("bundle", StringComparison.Ordinal));
+
+        metrics.BundleStored(false);
+        Assert.Contains("etcd_agent_last_backup_bundle 0", Lines(metrics));
+        metrics.BundleStored(true);
+        Assert.Contains("etcd_agent_last_backup_bundle 1", Lines(metrics));
+        Assert.Single(Lines(metrics), l => l.StartsWith("etcd_agent_last_backup_bundle ", StringComparison.Ordinal));
+    }
+
     private static FakeTimeProvider Frozen() => new(DateTimeOffset.FromUnixTimeSeconds(1_796_117_176));
 
     /// <summary>The TYPE and sample lines, sorted (HELP texts and series order are not part of the interface).</summary>
