@@ -111,6 +111,54 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TheDaemonStoresTheBundleOrLogsWhyNotAndSaysSoInItsMetric(bool encrypted)
+    {
+        var root = await FakeKubeadmTree.CreateAsync(_dir.File("node"));
+        var port = FreePorts.Next();
+        var prefix = $"daemon-{encrypted}";
+        var config = WriteConfig("local", prefix, root, encrypted,
+            $"schedule:\n  backup: \"*/2 * * * * ?\"\n  leaderDelay: 1s\n  stateDir: {_dir.File("state-" + prefix)}\n  drill: \"off\"\nmetrics:\n  address: 127.0.0.1:{port}\n");
+        using var agent = AgentProcess.Start(["run", "--config", config], S3rverNode.Environment);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var metrics = string.Empty;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30) && !metrics.Contains("etcd_agent_last_backup_bundle ", StringComparison.Ordinal))
+        {
+            try
+            {
+                metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(300);
+        }
+
+        Assert.Equal(0, await agent.TerminateAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains($"etcd_agent_last_backup_bundle {(encrypted ? 1 : 0)}", metrics, StringComparison.Ordinal);
+        var manifests = Directory.GetFiles(Path.Join(_dir.File("store"), prefix), "manifest.json", SearchOption.AllDirectories);
+        Assert.NotEmpty(manifests);
+        var bundles = Directory.GetFiles(Path.Join(_dir.File("store"), prefix), "bundle.tar*", SearchOption.AllDirectories);
+        if (encrypted)
+        {
+            Assert.NotEmpty(bundles);
+            Assert.Contains("recovery bundle stored", agent.Output, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(bundles);
+            Assert.Contains("<3>EtcdAgent.Backup[2007]", agent.Output, StringComparison.Ordinal); // error level under journald
+            Assert.Contains("WITHOUT its recovery bundle", agent.Output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("PRIVATE KEY", agent.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeKubeadmTree.EncryptionSecret, agent.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("object", "recovery bundle is not")]
     [InlineData("listed sha256", "does not match its manifest")]
     [InlineData("listed path", "is damaged")]
@@ -177,7 +225,7 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
         Assert.DoesNotContain(caKey, said, StringComparison.Ordinal);
     }
 
-    private string WriteConfig(string store, string prefix, string root, bool encrypted)
+    private string WriteConfig(string store, string prefix, string root, bool encrypted, string extra = "")
     {
         var key = _dir.File("backup.key");
         if (encrypted && !File.Exists(key))
@@ -202,6 +250,7 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
             bundle:
               enabled: true
               root: {root}
+            {extra}
             """);
         return path;
     }
