@@ -16,6 +16,7 @@ internal static class DoctorRunner
         new StoreRoundTripCheck(),
         new StoreProtectionCheck(),
         new EncryptionKeyCheck(),
+        new BundleCheck(),
         new SpoolSpaceCheck(),
         new SpoolLeftoversCheck(),
         new ClockSkewCheck(),

@@ -33,8 +33,9 @@ public sealed class DoctorBinaryTests(EtcdAndS3Fixture fixture) : IClassFixture<
         Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
         Assert.Equal(11, result.Stdout.Split('\n').Count(l => l.StartsWith("[PASS] ", StringComparison.Ordinal)));
         Assert.Contains("[WARN] encryption key:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[SKIP] recovery bundle: bundle.enabled is off", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("[PASS] store versioning and Object Lock: versioning off; Object Lock not implemented by this store", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("12 checks: 11 passed, 1 warnings, 0 failed, 0 skipped", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("13 checks: 11 passed, 1 warnings, 0 failed, 1 skipped", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class DoctorBinaryTests(EtcdAndS3Fixture fixture) : IClassFixture<
         Assert.Equal(1, json.ExitCode);
         using var doc = JsonDocument.Parse(json.Stdout);
         var checks = doc.RootElement.EnumerateArray().ToList();
-        Assert.Equal(12, checks.Count);
+        Assert.Equal(13, checks.Count);
         Assert.Equal("fail", checks.Single(c => c.GetProperty("name").GetString() == "etcd reachable").GetProperty("status").GetString());
         Assert.Equal("pass", checks.Single(c => c.GetProperty("name").GetString() == "store round trip").GetProperty("status").GetString());
     }
