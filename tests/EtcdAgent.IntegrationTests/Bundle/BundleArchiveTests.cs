@@ -115,34 +115,5 @@ public sealed class BundleArchiveTests : IDisposable
 
     private static PaxTarEntry Entry(string name) => new(TarEntryType.RegularFile, name) { DataStream = new MemoryStream("x"u8.ToArray()) };
 
-    private async Task<string> FakeKubeadmTreeAsync()
-    {
-        var root = _dir.File("node");
-        var pki = Path.Join(root, "etc/kubernetes/pki");
-        Directory.CreateDirectory(Path.Join(pki, "etcd"));
-        Directory.CreateDirectory(Path.Join(root, "etc/kubernetes/manifests"));
-        Directory.CreateDirectory(Path.Join(root, "etc/kubernetes/enc"));
-        foreach (var (key, cert) in new[] { ("ca.key", "ca.crt"), ("etcd/ca.key", "etcd/ca.crt") })
-        {
-            var made = await ProcessRunner.RunAsync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=kubernetes",
-                "-keyout", Path.Join(pki, key), "-out", Path.Join(pki, cert)]);
-            Assert.True(made.ExitCode == 0, made.Stderr);
-            File.SetUnixFileMode(Path.Join(pki, key), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.SetUnixFileMode(Path.Join(pki, cert), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        }
-
-        var sa = await ProcessRunner.RunAsync("openssl", ["genrsa", "-out", Path.Join(pki, "sa.key"), "2048"]);
-        Assert.True(sa.ExitCode == 0, sa.Stderr);
-        File.CreateSymbolicLink(Path.Join(pki, "outside"), "/etc/passwd");
-        var fifo = await ProcessRunner.RunAsync("mkfifo", [Path.Join(pki, "fifo")]);
-        Assert.True(fifo.ExitCode == 0, fifo.Stderr);
-        await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/manifests/kube-apiserver.yaml"),
-            "spec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --encryption-provider-config=/etc/kubernetes/enc/enc.yaml\n");
-        await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/manifests/etcd.yaml"), "spec: {}\n");
-        await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/manifests/notes.txt"), "not a manifest\n");
-        await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/admin.conf"), "apiVersion: v1\nkind: Config\n");
-        await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/enc/enc.yaml"),
-            "kind: EncryptionConfiguration\nresources:\n- providers:\n  - aescbc:\n      keys:\n      - name: k1\n        secret: c2VjcmV0IGlzIHNlY3JldCBzZWNyZXQhISEhISEhISE=\n");
-        return root;
-    }
+    private Task<string> FakeKubeadmTreeAsync() => FakeKubeadmTree.CreateAsync(_dir.File("node"));
 }
