@@ -54,6 +54,19 @@ internal static class BundleContents
         return info.Files.FirstOrDefault(f => !seen.Contains(f.Path)) is { } absent ? $"{absent.Path} is listed but not in the archive" : null;
     }
 
+    /// <summary>An entry as the manifest lists it (path "/" + name); a data stream that can seek is left at its start.</summary>
+    public static BundleFile Listed(TarEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var (type, mode, size, sha256, link) = Describe(entry);
+        if (entry.DataStream is { CanSeek: true } data)
+        {
+            data.Position = 0;
+        }
+
+        return new BundleFile("/" + entry.Name.TrimEnd('/'), type, mode, size, sha256, link);
+    }
+
     private static (string Type, string Mode, long Size, string? Sha256, string? Link) Describe(TarEntry entry)
     {
         var type = entry.EntryType switch

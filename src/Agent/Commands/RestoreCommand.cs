@@ -21,7 +21,8 @@ internal static class RestoreCommand
             Interactive on a terminal; otherwise --snapshot latest|ID|PATH --yes (or --dry-run). For an HA cluster,
             run it on every member with the command the first run prints (same snapshot, token and cluster).
             --at-revision R or --at-time T restores the cluster as it was then: the backup's chain replayed into a
-            snapshot first, which is then restored like a snapshot file.
+            snapshot first, which is then restored like a snapshot file. --with-bundle also puts back the
+            control-plane files stored beside the backup (its recovery bundle); the plan lists each with its verdict.
             """);
         foreach (var option in f.All)
         {
@@ -85,6 +86,12 @@ internal static class RestoreCommand
             throw new ConfigurationException("--at-revision and --at-time choose what a new restore restores; --resume, --rollback and --abandon act on the last journal: pass one or the other");
         }
 
+        var withBundle = parse.GetValue(f.WithBundle);
+        if (withBundle && (resume || rollback || abandon))
+        {
+            throw new ConfigurationException("--with-bundle is part of a new restore's plan; --resume, --rollback and --abandon act on the last journal, which says whether it restores a bundle: pass one or the other");
+        }
+
         if (!parse.GetValue(f.DryRun) || resume || rollback || abandon)
         {
             RequireRoot();
@@ -111,6 +118,14 @@ internal static class RestoreCommand
             throw new ConfigurationException(
                 $"--snapshot {snapshotSpec} is a file; --at-revision and --at-time replay a backup's chain from the store: pass --snapshot latest or a backup id from `etcd-agent backup list`");
         }
+
+        if (withBundle && (File.Exists(snapshotSpec) || snapshotSpec.Contains('/', StringComparison.Ordinal)))
+        {
+            throw new ConfigurationException(
+                $"--with-bundle restores the control-plane files stored beside a backup; --snapshot {snapshotSpec} is a file, which has none: " +
+                "pass --snapshot latest or a backup id from `etcd-agent backup list`, or restore the file without --with-bundle. Nothing was changed.");
+        }
+
         return await service.RestoreAsync(f.Request(parse, snapshotSpec, stateDir), yes, cancellationToken).ConfigureAwait(false);
     }
 

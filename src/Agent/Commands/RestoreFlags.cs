@@ -52,6 +52,11 @@ internal sealed class RestoreFlags
 
     public Option<bool> ForceStart { get; } = new("--force-start") { Description = "Start even if an old member still answers (only when it is known to be fenced off)" };
 
+    public Option<bool> WithBundle { get; } = new("--with-bundle")
+    {
+        Description = "Also put back the control-plane files (PKI, manifests, kubeconfigs, encryption config) stored beside the backup; differing ones are set aside, not lost",
+    };
+
     public Option<bool> Yes { get; } = new("--yes") { Description = "Go ahead without asking" };
 
     public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Fetch and verify the backup, print the plan, change nothing" };
@@ -72,7 +77,7 @@ internal sealed class RestoreFlags
     [
         Snapshot, SnapshotSha256, .. PointInTime.All, Topology, ManifestsDir, Unit, UnitFile, Name, DataDir, WalDir, PeerUrls, ListenClientUrls,
         ListenPeerUrls, InitialCluster, Token, RestoreBinary, BumpRevision, Kubernetes, StopCommand, StartCommand, StateDir,
-        StopTimeout, HealthTimeout, ForceStart, Yes, DryRun, Resume, Rollback, Abandon,
+        StopTimeout, HealthTimeout, ForceStart, WithBundle, Yes, DryRun, Resume, Rollback, Abandon,
     ];
 
     /// <summary>What --resume and --rollback take from this invocation over the journal.</summary>
@@ -103,5 +108,6 @@ internal sealed class RestoreFlags
         StateDir = stateDir,
         ForceStart = parse.GetValue(ForceStart),
         DryRun = parse.GetValue(DryRun),
+        WithBundle = parse.GetValue(WithBundle),
     };
 }

@@ -102,15 +102,9 @@ internal static class ManifestCheck
     public static string? BundleFileProblem(BundleFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var path = file.Path ?? string.Empty;
-        if (!path.StartsWith('/') || path.Length == 1)
+        if (BundlePathProblem(file.Path) is { } pathProblem)
         {
-            return "is not an absolute path";
-        }
-
-        if (path[1..].Split('/').Any(p => p is "" or "." or "..") || path.Any(c => c == '\\' || char.IsControl(c)))
-        {
-            return "has an empty, \".\" or \"..\" part, a backslash or a control character";
+            return pathProblem;
         }
 
         if (file.Type is not (BundleFile.File or BundleFile.Directory or BundleFile.Symlink))
@@ -130,6 +124,23 @@ internal static class ManifestCheck
 
         return file.Type != BundleFile.Symlink ? (file.LinkTarget is null ? null : "is not a link but names a link target")
             : string.IsNullOrEmpty(file.LinkTarget) || file.LinkTarget.Any(char.IsControl) ? "is a link without a target, or one with a control character"
+            : null;
+    }
+
+    /// <summary>
+    /// Why a bundle path (as the node sees it) cannot be written back under a root, or null: it must be absolute with
+    /// no empty, "." or ".." part, backslash or control character. A restore's journal records paths by these rules too.
+    /// </summary>
+    public static string? BundlePathProblem(string? path)
+    {
+        path ??= string.Empty;
+        if (!path.StartsWith('/') || path.Length == 1)
+        {
+            return "is not an absolute path";
+        }
+
+        return path[1..].Split('/').Any(p => p is "" or "." or "..") || path.Any(c => c == '\\' || char.IsControl(c))
+            ? "has an empty, \".\" or \"..\" part, a backslash or a control character"
             : null;
     }
 

@@ -1,3 +1,4 @@
+using EtcdAgent.Bundle;
 using EtcdAgent.Codecs.Encryption;
 using EtcdAgent.Configuration;
 using EtcdAgent.Manifests;
@@ -31,6 +32,27 @@ internal sealed class BackupSource(RestoreSession session, IAnsiConsole? progres
         var keyring = KeyringService.Load(options.Backup, session.KeyFiles).Keyring;
         Directory.CreateDirectory(workDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return await CleanUpOnFailure(workDir, FetchAsync(store, manifest, keyring, options, Path.Combine(workDir, "snapshot.db"), cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// restore --with-bundle: the recovery bundle of backup <paramref name="backupId"/> (a point in time: its chain's
+    /// base), fetched and proven (<see cref="BundleObject.FetchAsync"/>), with where this node's files live and its name.
+    /// </summary>
+    public async Task<BundleSource> FetchBundleAsync(string backupId, CancellationToken cancellationToken)
+    {
+        var options = session.Options.Value;
+        using var store = StoreFactory.Create(options.Store, session.Loggers, session.Time);
+        var manifest = await BackupCatalog.FindAsync(store, options.Cluster, backupId, cancellationToken).ConfigureAwait(false);
+        var keyring = KeyringService.Load(options.Backup, session.KeyFiles).Keyring;
+        try
+        {
+            var bundle = await BundleObject.FetchAsync(store, manifest, keyring, cancellationToken).ConfigureAwait(false);
+            return new BundleSource(bundle, options.Bundle.Root, options.Node);
+        }
+        catch (BundleMissingException ex)
+        {
+            throw new ConfigurationException($"--with-bundle: {ex.Message}, or restore without --with-bundle. Nothing was changed.", ex);
+        }
     }
 
     private async Task<FetchedSnapshot> FetchAsync(IObjectStore store, BackupManifest manifest, Keyring keyring, AgentOptions options, string path,
@@ -81,3 +103,6 @@ internal sealed class BackupSource(RestoreSession session, IAnsiConsole? progres
         }
     }
 }
+
+/// <summary>A fetched bundle, the tree this node's files live under (bundle.root) and this node's name.</summary>
+internal sealed record BundleSource(FetchedBundle Bundle, string Root, string Node);

@@ -44,6 +44,7 @@ internal static class JournalAbandon
             lines.Add($"{aside}: static pod manifests moved aside ({string.Join(", ", files.Select(Path.GetFileName))}); move them back into {manifests} when etcd should run");
         }
 
+        lines.AddRange(BundleLines(journal, store));
         if (File.Exists(journal.SnapshotPath) && journal.SnapshotPath.StartsWith(store.Root + "/", StringComparison.Ordinal))
         {
             lines.Add($"{journal.SnapshotPath}: the snapshot fetched for this restore");
@@ -53,6 +54,48 @@ internal static class JournalAbandon
         var down = await MemberDown.CheckAsync(journal.Member, cancellationToken).ConfigureAwait(false);
         lines.Add(down.IsDown ? $"etcd: not running ({down.Evidence}); start it yourself when the member is ready" : $"etcd: running ({down.Evidence})");
         return lines;
+    }
+
+    /// <summary>--with-bundle: what the bundle step wrote and set aside (as the journal records it), and the plain bundle if still there.</summary>
+    private static IEnumerable<string> BundleLines(RestoreJournal journal, JournalStore store)
+    {
+        if (journal.Bundle is { } bundle)
+        {
+            BundleTargets? targets = null;
+            try
+            {
+                targets = new BundleTargets(bundle.Root, journal.Id, journal.Topology);
+            }
+            catch (RestoreStepException)
+            {
+                // A damaged record: the lines below name host paths only.
+            }
+
+            foreach (var action in bundle.Actions.Where(a => !a.Undone))
+            {
+                yield return action.Kind == BundleAction.MovedAside
+                    ? $"{action.Path}: this node's own version, set aside by the bundle step{(targets is null ? string.Empty : " to " + Safe(() => targets.Aside(action.Path)))}"
+                    : $"{action.Path}: written from backup {bundle.BackupId}'s bundle{(targets is null ? string.Empty : " at " + Safe(() => targets.Current(action.Path)))}";
+            }
+        }
+
+        var tar = BundleStep.TarPath(store, journal.Id);
+        if (File.Exists(tar))
+        {
+            yield return $"{tar}: the restore's plain copy of the bundle (private keys): delete it once nothing needs it";
+        }
+    }
+
+    private static string Safe(Func<string> path)
+    {
+        try
+        {
+            return path();
+        }
+        catch (RestoreStepException)
+        {
+            return "(not a path a bundle step writes)";
+        }
     }
 
     public static void Mark(RestoreJournal journal, JournalStore store, TimeProvider time)

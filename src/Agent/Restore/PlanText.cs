@@ -29,6 +29,11 @@ internal static class PlanText
             output.WriteLine($"  note:           {member.DataDir} holds no member/ yet (a new node)");
         }
 
+        if (journal.Bundle is { } bundle)
+        {
+            BundleLines(output, bundle, plan.Bundle?.Bundle.Info);
+        }
+
         foreach (var warning in plan.Warnings)
         {
             output.WriteLine($"  WARNING: {warning}");
@@ -53,6 +58,21 @@ internal static class PlanText
             {
                 output.WriteLine($"  (copy {snapshot.Path} to the same path on each node first)");
             }
+        }
+    }
+
+    /// <summary>--with-bundle: each listed path with its verdict (never any content), and what the backup could not bundle.</summary>
+    private static void BundleLines(TextWriter output, BundleJournal bundle, Manifests.BundleInfo? info)
+    {
+        output.WriteLine($"  bundle:         backup {bundle.BackupId}, taken on node {bundle.Node}; {bundle.Planned.Count.ToString(CultureInfo.InvariantCulture)} paths compared under {bundle.Root}:");
+        foreach (var path in bundle.Planned)
+        {
+            output.WriteLine($"                    {path.Verdict,-13} {path.Path}{(path.Type == Manifests.BundleFile.File ? string.Empty : " (" + path.Type + ")")}");
+        }
+
+        foreach (var missing in info?.Missing ?? [])
+        {
+            output.WriteLine($"                    not in the bundle (missing on {bundle.Node} at backup time): {missing}");
         }
     }
 

@@ -49,6 +49,9 @@ internal sealed record RestoreJournal
     /// <summary>The data dir held a member when the restore was planned (a new node's did not).</summary>
     public bool HadOldMember { get; init; } = true;
 
+    /// <summary>restore --with-bundle: the control-plane files the bundle step puts back (null without the flag).</summary>
+    public BundleJournal? Bundle { get; init; }
+
     /// <summary>When an operator ended this journal with --abandon (state abandoned), else null.</summary>
     public DateTimeOffset? AbandonedAt { get; set; }
 

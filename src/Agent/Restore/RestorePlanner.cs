@@ -30,8 +30,14 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
 
         var store = new JournalStore(request.StateDir);
         var snapshot = await GetSnapshotAsync(request, store.WorkDir(id), backups, cancellationToken).ConfigureAwait(false);
+        BundlePlan? bundle = null;
         try
         {
+            if (request.WithBundle)
+            {
+                bundle = await PlanBundleAsync(snapshot, backups, id, warnings, cancellationToken).ConfigureAwait(false);
+            }
+
             var tool = await RestoreTool.FindAsync(request.RestoreBinary, environment("PATH"), snapshot.EtcdVersion, cancellationToken).ConfigureAwait(false);
             if (tool.VersionWarning(snapshot.EtcdVersion) is { } versionWarning)
             {
@@ -62,15 +68,51 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
                 Member = member,
                 ForceStart = request.ForceStart,
                 HadOldMember = new DataDirs(member, id).HasOldMember,
+                Bundle = bundle?.Journal,
                 Steps = [],
             };
             var dirs = new DataDirs(member, id);
-            journal.Steps.AddRange(RestoreSteps.For(topology.ManagesApiServer, step => Title(step, journal, topology, tool, dirs)));
-            return new RestorePlan(journal, topology, tool, snapshot, warnings, dirs.HasOldMember);
+            journal.Steps.AddRange(RestoreSteps.For(topology.ManagesApiServer, step => Title(step, journal, topology, tool, dirs), bundle is not null));
+            return new RestorePlan(journal, topology, tool, snapshot, warnings, dirs.HasOldMember) { Bundle = bundle };
         }
         catch
         {
+            bundle?.Dispose();
             Discard(snapshot);
+            throw;
+        }
+    }
+
+    /// <summary>Removes what a plan fetched (a dry run, or a plan that was refused): the snapshot, and the bundle's plain bytes.</summary>
+    public static void Discard(RestorePlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        plan.Bundle?.Dispose();
+        Discard(plan.Snapshot);
+    }
+
+    /// <summary>
+    /// --with-bundle: the bundle of the backup the snapshot came from (a point in time: the chain's base). A snapshot
+    /// file has none; that is refused before the fetch, and again here for the wizard's choice.
+    /// </summary>
+    private static async Task<BundlePlan> PlanBundleAsync(FetchedSnapshot snapshot, BackupSource backups, string id, List<string> warnings,
+        CancellationToken cancellationToken)
+    {
+        if (snapshot.BackupId is not { } backupId)
+        {
+            throw new ConfigurationException(
+                $"--with-bundle restores the control-plane files stored beside a backup; {snapshot.Path} is a snapshot file, which has none: " +
+                "pass --snapshot latest or a backup id from `etcd-agent backup list`, or restore the file without --with-bundle. Nothing was changed.");
+        }
+
+        var source = await backups.FetchBundleAsync(backupId, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await BundlePlanner.PlanAsync(source, backupId, id, warnings, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            source.Bundle.Dispose();
             throw;
         }
     }
@@ -357,6 +399,7 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
         RestoreSteps.PortsClosed => $"Wait until nothing answers on {string.Join(", ", journal.Member.PortsToGate)}",
         RestoreSteps.MoveAside => $"Move {dirs.Member} aside to {dirs.OldMember}" + (journal.Member.WalDir is { } w ? $" and the files of {w} to {dirs.WalWork}/old-wal" : string.Empty),
         RestoreSteps.Install => $"Put the restored member in place at {dirs.Member}",
+        RestoreSteps.RestoreBundle => BundleTitle(journal.Bundle!, journal.Id),
         RestoreSteps.StartGate => "Check that no old member of the cluster still runs",
         RestoreSteps.StartEtcd => $"Start etcd: {topology.StartText}",
         RestoreSteps.Healthy => $"Wait until {journal.Member.LocalClientUrl} is healthy",
@@ -364,8 +407,19 @@ internal sealed class RestorePlanner(TimeProvider time, Func<string, string?> en
         RestoreSteps.StartApiServer => "Start kube-apiserver (its manifest moves back)",
         _ => step,
     };
+
+    private static string BundleTitle(BundleJournal bundle, string id)
+    {
+        int Count(string verdict) => bundle.Planned.Count(v => v.Verdict == verdict);
+        return $"Put back the control-plane files of backup {bundle.BackupId}'s bundle under {bundle.Root}: {Count(BundleVerdict.Missing)} missing here (written), " +
+               $"{Count(BundleVerdict.Differs)} different (this node's set aside as .etcd-agent-{id}.NAME beside each, then written), {Count(BundleVerdict.Same)} the same (untouched)";
+    }
 }
 
 /// <summary>A restore ready to run: the journal to write, and what the plan shows.</summary>
 internal sealed record RestorePlan(RestoreJournal Journal, IRestoreTopology Topology, RestoreTool Tool, FetchedSnapshot Snapshot,
-    IReadOnlyList<string> Warnings, bool HasOldMember);
+    IReadOnlyList<string> Warnings, bool HasOldMember)
+{
+    /// <summary>restore --with-bundle: the bundle to put back, or null.</summary>
+    public BundlePlan? Bundle { get; init; }
+}

@@ -54,6 +54,9 @@ internal sealed record RestoreRequest
 
     public bool DryRun { get; init; }
 
+    /// <summary>Also put back the control-plane files of the backup's recovery bundle (a backup from the store only).</summary>
+    public bool WithBundle { get; init; }
+
     /// <summary>The client URLs the operator configured (--endpoints, environment or config file): the member they name.</summary>
     public IReadOnlyList<Uri> Endpoints { get; init; } = [];
 

@@ -34,10 +34,25 @@ internal sealed class RestoreRunner(
             Mark(journal, step, StepStatus.Started);
             await RunStepAsync(journal, step.Name, dirs, cancellationToken).ConfigureAwait(false);
             Mark(journal, step, StepStatus.Done);
+            if (step.Name == RestoreSteps.RestoreBundle)
+            {
+                RemoveBundleTar(journal);
+            }
         }
 
         journal.State = JournalState.Completed;
         store.Save(journal);
+        RemoveBundleTar(journal);
+    }
+
+    /// <summary>The plain bundle (private keys) stays on disk no longer than the step that reads it needs it.</summary>
+    private void RemoveBundleTar(RestoreJournal journal)
+    {
+        var path = BundleStep.TarPath(store, journal.Id);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>
@@ -66,6 +81,9 @@ internal sealed class RestoreRunner(
             await EtcdStop.RunAsync(topology, output, rollingBack: true, cancellationToken).ConfigureAwait(false);
             await WaitPortsClosedAsync(journal.Member, rollingBack: true, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
+        await UndoAsync(journal, "undo-bundle", journal.Started(RestoreSteps.RestoreBundle),
+            "Putting this node's control-plane files back as they were before the bundle (etcd and kube-apiserver are down)",
+            () => new BundleStep(journal, () => store.Save(journal), output).UndoAsync(cancellationToken)).ConfigureAwait(false);
         await UndoAsync(journal, "undo-install", journal.Started(RestoreSteps.Install), $"Moving the restored member out of {journal.Member.DataDir} (kept in {dirs.Work})", () =>
         {
             dirs.UndoInstall();
@@ -82,6 +100,7 @@ internal sealed class RestoreRunner(
             () => topology.StartApiServerAsync(cancellationToken)).ConfigureAwait(false);
         journal.State = JournalState.RolledBack;
         store.Save(journal);
+        RemoveBundleTar(journal);
     }
 
     private const string UndoMoveAside = "undo-move-aside";
@@ -133,6 +152,9 @@ internal sealed class RestoreRunner(
                 break;
             case RestoreSteps.Install:
                 dirs.Install();
+                break;
+            case RestoreSteps.RestoreBundle:
+                await new BundleStep(journal, () => store.Save(journal), output).ApplyAsync(BundleStep.TarPath(store, journal.Id), cancellationToken).ConfigureAwait(false);
                 break;
             case RestoreSteps.StartGate:
                 await StartGate.CheckAsync(journal, output, cancellationToken).ConfigureAwait(false);

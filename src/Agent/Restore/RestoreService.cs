@@ -71,7 +71,7 @@ internal sealed class RestoreService
         PlanText.Write(output, plan);
         if (request.DryRun)
         {
-            RestorePlanner.Discard(plan.Snapshot);
+            RestorePlanner.Discard(plan);
             output.WriteLine("Dry run: nothing was changed.");
             return RestoreOutcome.Done;
         }
@@ -80,26 +80,35 @@ internal sealed class RestoreService
         {
             if (terminal is null)
             {
-                RestorePlanner.Discard(plan.Snapshot);
+                RestorePlanner.Discard(plan);
                 throw new ConfigurationException("this restore stops etcd and replaces its data: pass --yes to go ahead (or --dry-run to only see the plan)");
             }
 
             if (!RestoreWizard.Confirm(terminal, plan))
             {
-                RestorePlanner.Discard(plan.Snapshot);
+                RestorePlanner.Discard(plan);
                 output.WriteLine("Cancelled: nothing was changed.");
                 return RestoreOutcome.Cancelled;
             }
         }
 
-        await ExecuteAsync(plan.Journal, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(plan, cancellationToken).ConfigureAwait(false);
         return RestoreOutcome.Done;
     }
 
-    /// <summary>Writes the journal and runs it.</summary>
-    private async Task ExecuteAsync(RestoreJournal journal, CancellationToken cancellationToken)
+    /// <summary>Writes the journal (and the bundle the step will read) and runs it.</summary>
+    private async Task ExecuteAsync(RestorePlan plan, CancellationToken cancellationToken)
     {
+        var journal = plan.Journal;
         _store.Save(journal);
+        if (plan.Bundle is { } bundle)
+        {
+            using (bundle)
+            {
+                await SaveBundleAsync(bundle, BundleStep.TarPath(_store, journal.Id), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         _session.Out.WriteLine($"Journal: {Path.Combine(_store.WorkDir(journal.Id), "journal.json")} (restore --resume / --rollback use it)");
         try
         {
@@ -114,5 +123,25 @@ internal sealed class RestoreService
         }
 
         SummaryText.Write(_session.Out, journal);
+    }
+
+    /// <summary>
+    /// The plain bundle beside the journal (0600 in the 0700 work dir, like the fetched snapshot, which holds the
+    /// cluster's Secrets): the step may run in a later --resume, which reads no store. Removed once the step is done.
+    /// </summary>
+    private static async Task SaveBundleAsync(BundlePlan bundle, string path, CancellationToken cancellationToken)
+    {
+        var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        await using (file.ConfigureAwait(false))
+        {
+            using var tar = bundle.Bundle.Open();
+            await tar.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
     }
 }

@@ -9,13 +9,21 @@ internal static class RestoreSteps
     public const string PortsClosed = "ports-closed";
     public const string MoveAside = "move-aside";
     public const string Install = "install";
+
+    /// <summary>
+    /// restore --with-bundle: the control-plane files back while etcd and kube-apiserver are down and after etcd's
+    /// data is in place, before anything starts. etcd reads its certificates (pki/etcd) and kube-apiserver its own and
+    /// the encryption config only when they start, and the start steps move the static pod manifests back, so both
+    /// start from the bundle's files; and a rollback finds every file the step wrote while nothing runs from them.
+    /// </summary>
+    public const string RestoreBundle = "restore-bundle";
     public const string StartGate = "start-gate";
     public const string StartEtcd = "start-etcd";
     public const string Healthy = "healthy";
     public const string Check = "check";
     public const string StartApiServer = "start-apiserver";
 
-    public static List<JournalStep> For(bool apiServer, Func<string, string> title)
+    public static List<JournalStep> For(bool apiServer, Func<string, string> title, bool bundle = false)
     {
         ArgumentNullException.ThrowIfNull(title);
         var names = new List<string> { RestoreStaged };
@@ -24,7 +32,13 @@ internal static class RestoreSteps
             names.Add(StopApiServer);
         }
 
-        names.AddRange([StopEtcd, PortsClosed, MoveAside, Install, StartGate, StartEtcd, Healthy, Check]);
+        names.AddRange([StopEtcd, PortsClosed, MoveAside, Install]);
+        if (bundle)
+        {
+            names.Add(RestoreBundle);
+        }
+
+        names.AddRange([StartGate, StartEtcd, Healthy, Check]);
         if (apiServer)
         {
             names.Add(StartApiServer);

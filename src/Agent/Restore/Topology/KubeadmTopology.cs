@@ -14,6 +14,9 @@ internal sealed class KubeadmTopology : IRestoreTopology
     public const string DefaultManifestsDir = "/etc/kubernetes/manifests";
     private const string EtcdManifest = "etcd.yaml";
     private const string ApiServerManifest = "kube-apiserver.yaml";
+
+    /// <summary>The manifests a restore moves to the aside folder while etcd is down (stop steps) and back (start steps).</summary>
+    public static readonly IReadOnlyList<string> MovedManifests = [EtcdManifest, ApiServerManifest];
     private readonly string _manifestsDir;
     private readonly string _asideDir;
 

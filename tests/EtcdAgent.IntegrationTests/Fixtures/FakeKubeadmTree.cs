@@ -1,19 +1,18 @@
-using EtcdAgent.IntegrationTests.Fixtures;
 using Xunit;
 
-namespace EtcdAgent.IntegrationTests.Bundle;
+namespace EtcdAgent.IntegrationTests.Fixtures;
 
 /// <summary>
-/// A kubeadm control plane's files under a temp root: CA and etcd CA key pairs and a service-account key made by
-/// openssl (keys 0600, certificates 0644), static pod manifests with kube-apiserver naming an encryption provider config,
-/// admin.conf, a link pointing out of the tree and a FIFO (neither may be followed or archived as data).
+/// A kubeadm control plane's files under a temp root, as the recovery bundle sees them: CA and etcd CA keys and
+/// certificates and a service-account key made by openssl, static pod manifests (kube-apiserver.yaml naming an
+/// encryption provider config with a secret), a kubeconfig, a link leading out of the tree and a FIFO.
 /// </summary>
 internal static class FakeKubeadmTree
 {
-    /// <summary>The encryption config's secret: it must never appear in any output, log or manifest.</summary>
+    /// <summary>The encryption provider config's secret: no output or log may ever show it.</summary>
     public const string EncryptionSecret = "c2VjcmV0IGlzIHNlY3JldCBzZWNyZXQhISEhISEhISE=";
 
-    public static async Task<string> CreateAsync(string root)
+    public static async Task<string> CreateAsync(string root, string etcdYaml = "spec: {}\n")
     {
         var pki = Path.Join(root, "etc/kubernetes/pki");
         Directory.CreateDirectory(Path.Join(pki, "etcd"));
@@ -35,7 +34,7 @@ internal static class FakeKubeadmTree
         Assert.True(fifo.ExitCode == 0, fifo.Stderr);
         await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/manifests/kube-apiserver.yaml"),
             "spec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --encryption-provider-config=/etc/kubernetes/enc/enc.yaml\n");
-        await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/manifests/etcd.yaml"), "spec: {}\n");
+        await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/manifests/etcd.yaml"), etcdYaml);
         await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/manifests/notes.txt"), "not a manifest\n");
         await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/admin.conf"), "apiVersion: v1\nkind: Config\n");
         await File.WriteAllTextAsync(Path.Join(root, "etc/kubernetes/enc/enc.yaml"),
