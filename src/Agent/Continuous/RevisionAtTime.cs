@@ -22,13 +22,15 @@ internal static class RevisionAtTime
         var (revision, receivedAt) = (chain.BaseRevision, chain.BaseCreatedAt);
         foreach (var segment in chain.Path)
         {
-            if (segment.LastReceivedAt <= time)
+            // Compared at the revisions' own resolution (milliseconds): segments written before their manifests' times
+            // were rounded record them in ticks, a little after the first revision's stored time.
+            if (Milliseconds(segment.LastReceivedAt) <= time)
             {
                 (revision, receivedAt) = (segment.LastRevision, segment.LastReceivedAt);
                 continue;
             }
 
-            if (segment.FirstReceivedAt <= time)
+            if (Milliseconds(segment.FirstReceivedAt) <= time)
             {
                 // The time falls inside this segment: its revisions say which were received by then.
                 foreach (var r in await read(segment, cancellationToken).ConfigureAwait(false))
@@ -50,4 +52,6 @@ internal static class RevisionAtTime
 
         return (revision, receivedAt);
     }
+
+    private static DateTimeOffset Milliseconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
 }

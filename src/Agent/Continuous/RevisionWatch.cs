@@ -49,7 +49,10 @@ internal static class RevisionWatch
                 onHead?.Invoke(header.Revision);
             }
 
-            var received = time.GetUtcNow();
+            // Milliseconds, as the segment stores each revision's time: the manifest's first and last receive times are
+            // then the same instants as its revisions', and `--at-time` (which finds the segment by the manifest)
+            // cannot fall between the two.
+            var received = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
             foreach (var group in Group(response.Events))
             {
                 if (group.Revision != expected)

@@ -43,6 +43,16 @@ public sealed class RevisionAtTimeTests
     public async Task ATimeExactlyAtAReceiveTimeIncludesThatRevision() => Assert.Equal((125L, At(125)), await Find(At(125)));
 
     [Fact]
+    public async Task AManifestTimeInTicksDoesNotHideTheFirstRevisionStoredInMilliseconds()
+    {
+        // Segments written before receive times were rounded: the manifest says 0.4 ms after what the content stores.
+        var chain = SegmentChain.Build(BaseId, 100, BaseTime,
+            [SegmentManifestTests.Segment(101, 120), SegmentManifestTests.Segment(121, 130) with { FirstReceivedAt = At(121).AddTicks(4_000) }]);
+
+        Assert.Equal((121L, At(121)), await RevisionAtTime.FindAsync(chain, At(121), Read, default));
+    }
+
+    [Fact]
     public async Task ATimeBetweenSegmentsNeedsNoPayload()
     {
         // 120 is the first segment's last; the second segment begins at 121, received a second later.
