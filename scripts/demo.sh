@@ -35,6 +35,14 @@ echo
 echo "==> a private key and a config for a local-directory store"
 $agent key generate "$work/backup.key"
 mkdir -m 700 "$work/store"
+echo "==> a stand-in for a kubeadm node's /etc/kubernetes under ${work}/node (the recovery bundle's source)"
+mkdir -p "$work/node/etc/kubernetes/pki/etcd" "$work/node/etc/kubernetes/manifests"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=kubernetes -keyout "$work/node/etc/kubernetes/pki/ca.key" \
+  -out "$work/node/etc/kubernetes/pki/ca.crt" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=etcd-ca -keyout "$work/node/etc/kubernetes/pki/etcd/ca.key" \
+  -out "$work/node/etc/kubernetes/pki/etcd/ca.crt" 2>/dev/null
+printf 'spec:\n  containers:\n  - command: [kube-apiserver]\n' > "$work/node/etc/kubernetes/manifests/kube-apiserver.yaml"
+printf 'apiVersion: v1\nkind: Config\n' > "$work/node/etc/kubernetes/admin.conf"
 node=$(hostname | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9._\n-' '-')
 cat > "$work/config.yaml" <<EOF
 cluster: demo
@@ -50,6 +58,9 @@ backup:
   encryption:
     keyFile: ${work}/backup.key
   spoolDir: ${work}/spool
+bundle:
+  enabled: true
+  root: ${work}/node
 retention:
   keepLast: 2
   daily: 0
@@ -76,6 +87,9 @@ $agent backup list --config "$work/config.yaml"
 echo
 echo "==> etcd-agent backup verify latest"
 $agent backup verify latest --config "$work/config.yaml"
+echo
+echo "==> etcd-agent backup download latest --bundle bundle: the control-plane files stored (encrypted) beside the snapshot"
+$agent backup download latest --bundle "$work/bundle" --config "$work/config.yaml"
 echo
 echo "==> etcd-agent backup download latest restored.db, then etcdctl snapshot status"
 $agent backup download latest "$work/restored.db" --config "$work/config.yaml"

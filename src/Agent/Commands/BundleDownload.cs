@@ -44,7 +44,7 @@ internal static class BundleDownload
 
         foreach (var skipped in info.Skipped)
         {
-            context.Out.WriteLine($"  left out: {skipped}");
+            context.Out.WriteLine($"  note: {skipped}");
         }
 
         context.Out.WriteLine("  verified: stored and plain sha256, decryption, every entry against the manifest's list; the paths under DIR are the node's paths");
