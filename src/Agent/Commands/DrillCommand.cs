@@ -58,7 +58,7 @@ internal static class DrillCommand
                 Write(context.Out, report);
             }
 
-            return report.Passed ? ExitCodes.Success : report.FailedStage is "verify" or "check" ? ExitCodes.Corrupt : ExitCodes.Failure;
+            return report.Passed ? ExitCodes.Success : report.FailedStage is "verify" or "check" or "bundle" ? ExitCodes.Corrupt : ExitCodes.Failure;
         }));
         return command;
     }

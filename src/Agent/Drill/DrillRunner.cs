@@ -82,6 +82,11 @@ internal sealed class DrillRunner(DrillOptions options, string stateDir, long ma
                 var report = await source.Fetch(snapshot, ct).ConfigureAwait(false);
                 liveKeys = report.Status!.LiveKeys;
             }).ConfigureAwait(false);
+            if (source.ProveBundle is { } proveBundle)
+            {
+                await Stage("bundle", () => proveBundle(ct)).ConfigureAwait(false);
+            }
+
             await Stage("sample", () =>
             {
                 sampler = KeySampler.Walk(snapshot, options.SampleKeys, liveKeys ?? 0);

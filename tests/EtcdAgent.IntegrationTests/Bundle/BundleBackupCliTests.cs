@@ -41,6 +41,9 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
         Assert.True(verify.ExitCode == 0, verify.Stderr);
         Assert.Contains("bundle:", verify.Stdout, StringComparison.Ordinal);
         Assert.Contains("intact", verify.Stdout, StringComparison.Ordinal);
+        var drill = await Agent("drill", id, "--config", config, "-w", "json");
+        Assert.True(drill.ExitCode == 0, drill.Stdout + drill.Stderr);
+        Assert.Contains("bundle", JsonNode.Parse(drill.Stdout)!["stages"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()));
 
         var extracted = _dir.File($"extracted-{store}");
         var download = await Agent("backup", "download", id, "--bundle", extracted, "--config", config);
@@ -65,7 +68,7 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
         Assert.Equal(2, neither.ExitCode);
         Assert.Contains("--bundle DIR", neither.Stderr, StringComparison.Ordinal);
 
-        AssertNoKeyMaterial(root, create, json, table, verify, download, both);
+        AssertNoKeyMaterial(root, create, json, table, verify, drill, download, both);
         if (store == "local")
         {
             // At rest: the manifest lists paths, modes and hashes; the object is ciphertext.
@@ -210,6 +213,9 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
 
         Assert.Equal(6, verify.ExitCode);
         Assert.Contains(expected, verify.Stderr, StringComparison.Ordinal);
+        var drill = await Agent("drill", "latest", "--config", config, "-w", "json");
+        Assert.Equal(6, drill.ExitCode);
+        Assert.Equal("bundle", JsonNode.Parse(drill.Stdout)!["failedStage"]!.GetValue<string>());
         var target = _dir.File("target");
         var download = await Agent("backup", "download", "latest", "--bundle", target, "--config", config);
         Assert.Equal(6, download.ExitCode);
@@ -250,6 +256,8 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
             bundle:
               enabled: true
               root: {root}
+            drill:
+              workDir: {_dir.File("drill")}
             {extra}
             """);
         return path;
