@@ -10,6 +10,7 @@ internal sealed class CaptureProgress(TimeProvider time)
     private readonly object _gate = new();
     private long _head;
     private long _committed;
+    private long _received;
     private DateTimeOffset? _oldestPending;
 
     /// <summary>Whether this agent is the cluster's writer now.</summary>
@@ -26,6 +27,18 @@ internal sealed class CaptureProgress(TimeProvider time)
         }
     }
 
+    /// <summary>The last revision the watch delivered to this writer's current chain.</summary>
+    public long LastReceived
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _received;
+            }
+        }
+    }
+
     /// <summary>This agent became the writer of a chain that is complete up to <paramref name="committed"/>.</summary>
     public void Started(long committed)
     {
@@ -33,6 +46,7 @@ internal sealed class CaptureProgress(TimeProvider time)
         {
             Streaming = true;
             _committed = committed;
+            _received = committed;
             _head = Math.Max(_head, committed);
             _oldestPending = null;
         }
@@ -61,6 +75,7 @@ internal sealed class CaptureProgress(TimeProvider time)
         lock (_gate)
         {
             _head = Math.Max(_head, revision.Revision);
+            _received = Math.Max(_received, revision.Revision);
             _oldestPending ??= revision.ReceivedAt;
         }
     }

@@ -73,6 +73,19 @@ internal sealed partial class ContinuousCapture(EtcdClient client, Uri endpoint,
         }
     }
 
+    /// <summary>How long the old chain may take to receive the new base's revision before the switch (a watch far behind).</summary>
+    private static readonly TimeSpan ReachTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Waits (bounded) until the watch delivered <paramref name="revision"/>, or the capture ended.</summary>
+    private async Task ReachAsync(long revision, Task capture, CancellationToken held)
+    {
+        var started = time.GetTimestamp();
+        while (progress.LastReceived < revision && !capture.IsCompleted && time.GetElapsedTime(started) < ReachTimeout)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, held).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Extends <paramref name="baseBackup"/>'s chain until a newer backup exists (then returns) or capture fails.</summary>
     private async Task CaptureChainAsync(BackupManifest baseBackup, CancellationToken held)
     {
@@ -111,6 +124,10 @@ internal sealed partial class ContinuousCapture(EtcdClient client, Uri endpoint,
             if (await Task.WhenAny(capture, newer).ConfigureAwait(false) == newer && newer.IsCompletedSuccessfully)
             {
                 // The old chain gets what was received (committed on the way out); the new one starts at its base + 1.
+                // It must first have received the new base's revision: a backup can be announced before the watch
+                // delivered the writes under it, and revisions between the old chain's end and the new base would
+                // then be reachable by no restore (only as part of the base's snapshot).
+                await ReachAsync(newer.Result.Revision, capture, held).ConfigureAwait(false);
                 await session.CancelAsync().ConfigureAwait(false);
                 await CatchCancelled(capture).ConfigureAwait(false);
                 Log.NewChain(logger, newer.Result.Id, newer.Result.Revision, progress.LastCommitted);

@@ -166,7 +166,7 @@ public sealed class ContinuousDaemonTests : IDisposable
             Assert.Null(newChain.Path[0].Previous);
             var (oldChain, _) = await SegmentCatalog.LoadAsync(Store(), Cluster, older, default);
             Assert.Empty(oldChain.Gaps);
-            Assert.True(oldChain.LastRevision >= newer.Revision, $"the old chain ends at {oldChain.LastRevision}, before the new backup at {newer.Revision}");
+            Assert.True(oldChain.LastRevision >= newer.Revision, $"the old chain ends at {oldChain.LastRevision}, before the new backup at {newer.Revision}:\n{a.Output}");
         }
         finally
         {

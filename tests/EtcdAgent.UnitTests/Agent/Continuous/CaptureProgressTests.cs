@@ -17,12 +17,14 @@ public sealed class CaptureProgressTests
         Assert.Equal((0L, 0d), progress.Lag()); // not the writer: no lag of its own
 
         progress.Started(100);
+        Assert.Equal(100, progress.LastReceived);
         Assert.Equal(400, progress.Lag().Revisions); // the cluster is ahead of the chain's end before anything arrives
         progress.Received(new RevisionEvents(101, time.GetUtcNow(), []));
         time.Advance(TimeSpan.FromSeconds(3));
         progress.Received(new RevisionEvents(102, time.GetUtcNow(), []));
         time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal((400L, 4d), progress.Lag()); // since the oldest uncommitted revision arrived
+        Assert.Equal(102, progress.LastReceived); // what a chain switch waits for: the new base's revision received
 
         progress.Head(600);
         progress.Committed(Segment(101, 102));
