@@ -15,11 +15,15 @@ internal static class BundleArchiver
     /// <summary>A bundle file larger than this is not a control-plane file (certificates, keys and manifests are KiB).</summary>
     public const long MaxFileBytes = 16L << 20;
 
+    /// <summary>The whole bundle's file bytes: checked as each file is added, so a too-wide include stops early, not in memory.</summary>
+    public const long MaxTotalBytes = 64L << 20;
+
     public static async Task<BundleListing> WriteAsync(Stream target, BundleCandidates candidates, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         var files = new List<BundleFile>();
         var skipped = new List<string>(candidates.Notes);
+        long total = 0;
         var writer = new TarWriter(target, TarEntryFormat.Pax, leaveOpen: true);
         await using (writer.ConfigureAwait(false))
         {
@@ -51,11 +55,24 @@ internal static class BundleArchiver
                         continue;
                     }
 
+                    // An empty file has no data stream (the reader gives none for 0 bytes) but is a file: the sha256 of
+                    // nothing, or the manifest would list a file without a hash and be refused as damaged.
                     string? sha256 = null;
                     if (entry.DataStream is { } data)
                     {
                         sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(data, cancellationToken).ConfigureAwait(false));
                         data.Position = 0;
+                    }
+                    else if (entry.EntryType == TarEntryType.RegularFile)
+                    {
+                        sha256 = Convert.ToHexStringLower(SHA256.HashData(ReadOnlySpan<byte>.Empty));
+                    }
+
+                    total += entry.DataStream?.Length ?? 0;
+                    if (total > MaxTotalBytes)
+                    {
+                        throw new InvalidDataException(
+                            $"the bundle's files add up to more than control-plane files ({MaxTotalBytes >> 20} MiB) at {candidate.HostPath}: narrow bundle.include");
                     }
 
                     await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);

@@ -76,7 +76,8 @@ internal static class BundleContents
             TarEntryType.RegularFile or TarEntryType.V7RegularFile => BundleFile.File,
             var other => other.ToString(),
         };
-        var sha256 = entry.DataStream is { } data && type == BundleFile.File ? Convert.ToHexStringLower(SHA256.HashData(data)) : null;
+        var sha256 = type != BundleFile.File ? null
+            : Convert.ToHexStringLower(entry.DataStream is { } data ? SHA256.HashData(data) : SHA256.HashData(ReadOnlySpan<byte>.Empty));
         return (type, Mode(entry.Mode), entry.DataStream?.Length ?? 0, sha256, type == BundleFile.Symlink ? entry.LinkName : null);
     }
 

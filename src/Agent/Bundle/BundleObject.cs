@@ -15,8 +15,8 @@ namespace EtcdAgent.Bundle;
 /// </summary>
 internal static class BundleObject
 {
-    /// <summary>More than any control plane's files (each file is capped at <see cref="BundleArchiver.MaxFileBytes"/>).</summary>
-    public const long MaxBytes = 64L << 20;
+    /// <summary>The largest tar read back: the archiver's file bytes plus room for the tar's own headers.</summary>
+    public const long MaxBytes = BundleArchiver.MaxTotalBytes + (16L << 20);
 
     /// <summary>Builds and stores the bundle of this node's files for backup <paramref name="id"/>; returns the manifest's bundle object.</summary>
     public static async Task<BundleInfo> StoreAsync(IObjectStore store, AgentOptions options, string id, EncryptionKey key, CancellationToken cancellationToken)
@@ -29,11 +29,6 @@ internal static class BundleObject
         try
         {
             var listing = await BundleArchiver.WriteAsync(tar, candidates, cancellationToken).ConfigureAwait(false);
-            if (tar.Length > MaxBytes)
-            {
-                throw new InvalidDataException(
-                    $"the bundle's files add up to {tar.Length} bytes, more than control-plane files ({MaxBytes >> 20} MiB): narrow bundle.include");
-            }
 
             var plain = tar.GetBuffer().AsMemory(0, (int)tar.Length);
             using var stored = new MemoryStream();

@@ -45,17 +45,25 @@ internal static class BackupDownloadCommand
                 return await BundleDownload.RunAsync(context, store, only, AgentFlags.Keyring(parse, flags, options), onlyBundle, ct).ConfigureAwait(false);
             }
 
-            if (parse.GetValue(bundleDir) is { } withBundle)
+            // Both: what would refuse either is checked before anything is written (a non-empty DIR, an existing FILE
+            // without --force), then the snapshot, then the bundle; a failure leaves nothing that blocks a rerun.
+            var withBundle = parse.GetValue(bundleDir);
+            if (withBundle is not null)
             {
-                // The bundle first: it is small, and an existing non-empty DIR is refused before a long snapshot download.
-                var owner = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);
-                await BundleDownload.RunAsync(context, store, owner, AgentFlags.Keyring(parse, flags, options), withBundle, ct).ConfigureAwait(false);
+                BundleDownload.RefuseNonEmpty(withBundle);
+                if (File.Exists(parse.GetValue(file)) && !parse.GetValue(force))
+                {
+                    throw new ConfigurationException($"{Path.GetFullPath(parse.GetValue(file)!)} exists: pass --force to replace it, or give another FILE");
+                }
             }
 
             if (pointInTime.Target(parse) is { } target)
             {
-                return await PointInTimeDownload.RunAsync(context, options, store, AgentFlags.Keyring(parse, flags, options), parse.GetValue(id)!,
+                var built = await PointInTimeDownload.RunAsync(context, options, store, AgentFlags.Keyring(parse, flags, options), parse.GetValue(id)!,
                     target, Path.GetFullPath(parse.GetValue(file)!), parse.GetValue(force), ct).ConfigureAwait(false);
+                return withBundle is null || built != ExitCodes.Success ? built
+                    : await BundleDownload.RunAsync(context, store, await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false),
+                        AgentFlags.Keyring(parse, flags, options), withBundle, ct).ConfigureAwait(false);
             }
 
             var manifest = await BackupCatalog.FindAsync(store, options.Cluster, parse.GetValue(id)!, ct).ConfigureAwait(false);
@@ -68,7 +76,7 @@ internal static class BackupDownloadCommand
             context.Out.WriteLine($"  revision {report.Status!.Revision.ToString(CultureInfo.InvariantCulture)}, {report.Status.LiveKeys?.ToString(CultureInfo.InvariantCulture) ?? "?"} live keys, {ByteSize.Format(manifest.Raw.Size)}");
             context.Out.WriteLine("  verified: stored and plain sha256 match the manifest, etcd's sha256 trailer, bbolt structure");
             context.Out.WriteLine($"  restore it with: etcdctl snapshot restore {ShellQuote.Quote(path)} ... (or `etcd-agent restore`)");
-            return ExitCodes.Success;
+            return withBundle is null ? ExitCodes.Success : await BundleDownload.RunAsync(context, store, manifest, keyring, withBundle, ct).ConfigureAwait(false);
         }));
         return command;
     }

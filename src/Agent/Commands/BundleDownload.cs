@@ -16,17 +16,22 @@ internal static class BundleDownload
 {
     public static async Task<int> RunAsync(CliContext context, IObjectStore store, BackupManifest manifest, Keyring keyring, string directory, CancellationToken ct)
     {
-        var target = Path.GetFullPath(directory);
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
-        {
-            throw new Configuration.ConfigurationException($"{target} exists and is not empty: give a new (or empty) directory for the bundle");
-        }
-
+        var target = RefuseNonEmpty(directory);
+        var existed = Directory.Exists(target);
         using var bundle = await BundleObject.FetchAsync(store, manifest, keyring, ct).ConfigureAwait(false);
         var archive = bundle.Open();
         await using (archive.ConfigureAwait(false))
         {
-            await BundleExtractor.ExtractAsync(archive, target, ct).ConfigureAwait(false);
+            try
+            {
+                await BundleExtractor.ExtractAsync(archive, target, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Half a bundle is private keys in a directory nobody asked to keep, and it would block a rerun.
+                RemoveExtracted(target, existed);
+                throw;
+            }
         }
 
         var info = bundle.Info;
@@ -49,5 +54,41 @@ internal static class BundleDownload
 
         context.Out.WriteLine("  verified: stored and plain sha256, decryption, every entry against the manifest's list; the paths under DIR are the node's paths");
         return ExitCodes.Success;
+    }
+
+    /// <summary>The full path of DIR, refused when it exists and is not empty (before anything is fetched).</summary>
+    public static string RefuseNonEmpty(string directory)
+    {
+        var target = Path.GetFullPath(directory);
+        return Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()
+            ? throw new Configuration.ConfigurationException($"{target} exists and is not empty: give a new (or empty) directory for the bundle")
+            : target;
+    }
+
+    /// <summary>Removes what an extraction that failed wrote (links are removed, never followed).</summary>
+    private static void RemoveExtracted(string target, bool existed)
+    {
+        if (!Directory.Exists(target))
+        {
+            return;
+        }
+
+        if (!existed)
+        {
+            Directory.Delete(target, recursive: true);
+            return;
+        }
+
+        foreach (var entry in new DirectoryInfo(target).EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo { LinkTarget: null } dir)
+            {
+                dir.Delete(recursive: true);
+            }
+            else
+            {
+                entry.Delete();
+            }
+        }
     }
 }

@@ -36,7 +36,7 @@ internal sealed class BundleCheck : IDoctorCheck
             var candidates = BundleCollector.Collect(options.Bundle);
             listing = await BundleArchiver.WriteAsync(Stream.Null, candidates, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return CheckResult.Failed($"the bundle's files cannot be read: {ex.Message}",
                 "run the agent as root (the packaged unit does), or narrow bundle.include to files it can read");

@@ -71,6 +71,19 @@ internal static class ManifestCheck
             return "has a sha256 that is not 64 hex digits or a negative size";
         }
 
+        // The node names whose certificates these are (restore warns when it is another): it is the node that took the
+        // backup; and every text that is printed (node, missing paths, notes) is bounded and free of control characters.
+        if (bundle.Node != manifest.Node)
+        {
+            return $"names node \"{Bounded(bundle.Node)}\", not the node that took the backup (\"{Bounded(manifest.Node)}\")";
+        }
+
+        if (bundle.Missing.Count > BundleInfo.MaxFiles || bundle.Skipped.Count > BundleInfo.MaxFiles
+            || bundle.Missing.Concat(bundle.Skipped).Append(bundle.Node).Any(t => t.Length > 4096 || t.Any(char.IsControl)))
+        {
+            return "has a node, missing path or note that is too long, has a control character, or too many of them";
+        }
+
         if (string.IsNullOrEmpty(bundle.KeyId))
         {
             return "names no encryption key (etcd-agent never stores a bundle unencrypted)";

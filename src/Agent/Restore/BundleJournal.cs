@@ -45,6 +45,9 @@ internal sealed class BundleAction
 
     public long? Size { get; init; }
 
+    /// <summary>A written link's target: a rollback removes it only while it still points there.</summary>
+    public string? LinkTarget { get; init; }
+
     /// <summary>Set (and saved) once a rollback has undone it, so a repeated rollback skips it.</summary>
     public bool Undone { get; set; }
 }

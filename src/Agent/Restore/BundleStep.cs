@@ -73,13 +73,15 @@ internal sealed class BundleStep(RestoreJournal journal, Action save, TextWriter
                 }
 
                 CreateParents(listed.Path, targets);
-                await WriteAsync(listed, entry, current, targets, directories, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(listed, entry, current, targets, cancellationToken).ConfigureAwait(false);
             }
 
-            // Modes last: a directory archived read-only must not refuse the files written into it.
-            foreach (var (path, mode) in directories)
+            // Modes last: a directory archived read-only must not refuse the files written into it. Taken from what the
+            // record says this restore wrote, so a step resumed after a crash (the directory now "same") still sets them.
+            foreach (var (listed, entry) in entries.Where(e => e.Listed.Type == BundleFile.Directory
+                         && record.Actions.Any(a => a.Kind == BundleAction.Written && a.Path == e.Listed.Path)))
             {
-                File.SetUnixFileMode(path, mode);
+                File.SetUnixFileMode(targets.Current(listed.Path), entry.Mode);
             }
         }
         finally
@@ -107,6 +109,11 @@ internal sealed class BundleStep(RestoreJournal journal, Action save, TextWriter
         BundleTargets targets;
         try
         {
+            if (record.Root is null || record.Actions is null || record.Actions.Any(a => a?.Path is null || a.Kind is null))
+            {
+                throw new RestoreStepException("its bundle record has no root, no action list, or an action without a kind or path");
+            }
+
             targets = new BundleTargets(record.Root, journal.Id, journal.Topology);
             foreach (var action in record.Actions)
             {
@@ -210,8 +217,7 @@ internal sealed class BundleStep(RestoreJournal journal, Action save, TextWriter
         }
     }
 
-    private async Task WriteAsync(BundleFile listed, TarEntry entry, string current, BundleTargets targets, List<(string, UnixFileMode)> directories,
-        CancellationToken cancellationToken)
+    private async Task WriteAsync(BundleFile listed, TarEntry entry, string current, BundleTargets targets, CancellationToken cancellationToken)
     {
         var parent = Path.GetDirectoryName(current)!;
         if (!Directory.Exists(parent))
@@ -225,11 +231,10 @@ internal sealed class BundleStep(RestoreJournal journal, Action save, TextWriter
             case BundleFile.Directory:
                 Note(BundleAction.Written, listed.Path, null);
                 Directory.CreateDirectory(current, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                directories.Add((current, entry.Mode));
                 break;
             case BundleFile.Symlink:
                 // A link is created atomically under its name: no temp name needed.
-                Note(BundleAction.Written, listed.Path, null);
+                Note(BundleAction.Written, listed.Path, listed);
                 File.CreateSymbolicLink(current, listed.LinkTarget!);
                 break;
             default:
@@ -278,14 +283,17 @@ internal sealed class BundleStep(RestoreJournal journal, Action save, TextWriter
         }
         else if (Exists(current))
         {
-            if (action.Sha256 is not null)
+            // Only what the step wrote, as it wrote it: a file by its recorded sha256, a link by its recorded target.
+            // Anything else (the operator replaced it, or the record names no content: a directory that is now a
+            // file, a damaged record) is kept and the rollback stops, rather than deleting a file it cannot vouch for.
+            var same = link is not null
+                ? action.LinkTarget is not null && link == action.LinkTarget
+                : action.Sha256 is not null && await BundleVerdict.OfAsync(
+                    new BundleFile(action.Path, BundleFile.File, action.Mode ?? "?", action.Size ?? -1, action.Sha256, null), current, cancellationToken).ConfigureAwait(false) == BundleVerdict.Same;
+            if (!same)
             {
-                var written = new BundleFile(action.Path, BundleFile.File, action.Mode ?? "?", action.Size ?? -1, action.Sha256, null);
-                if (await BundleVerdict.OfAsync(written, current, cancellationToken).ConfigureAwait(false) != BundleVerdict.Same)
-                {
-                    throw new RestoreStepException(
-                        $"{current} changed after the restore wrote it from the bundle, so the rollback does not delete it: move it away (keep it if it matters) and run restore --rollback again");
-                }
+                throw new RestoreStepException(
+                    $"{current} is not what the restore wrote there from the bundle (it changed since), so the rollback does not delete it: move it away (keep it if it matters) and run restore --rollback again");
             }
 
             File.Delete(current);
@@ -326,7 +334,7 @@ internal sealed class BundleStep(RestoreJournal journal, Action save, TextWriter
             return;
         }
 
-        actions.Add(new BundleAction { Kind = kind, Path = hostPath, Sha256 = file?.Sha256, Mode = file?.Mode, Size = file?.Size });
+        actions.Add(new BundleAction { Kind = kind, Path = hostPath, Sha256 = file?.Sha256, Mode = file?.Mode, Size = file?.Size, LinkTarget = file?.LinkTarget });
         save();
     }
 

@@ -11,7 +11,7 @@ namespace EtcdAgent.Restore;
 /// directory never crosses a filesystem, and the kubelet ignores dot files in its manifests folder) and the temp name
 /// a file is written to before its rename (<see cref="Temp"/>).
 /// </summary>
-internal sealed class BundleTargets
+internal sealed partial class BundleTargets
 {
     private readonly string _prefix;
     private readonly string? _manifestsDir;
@@ -26,6 +26,14 @@ internal sealed class BundleTargets
         }
 
         Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+
+        // The id comes from the journal too, and goes into every set-aside and temp name: only a restore id as
+        // RestorePlanner.NewId makes it (no "/", no "..") can, or a name could leave its directory.
+        if (restoreId is null || !RestoreIdPattern().IsMatch(restoreId))
+        {
+            throw new RestoreStepException($"the restore id \"{Output.Echo.Bounded(restoreId)}\" is not one etcd-agent makes");
+        }
+
         _prefix = ".etcd-agent-" + restoreId;
 
         // kubeadm: while the restore runs, etcd.yaml and kube-apiserver.yaml wait in the aside folder the stop steps
@@ -98,4 +106,7 @@ internal sealed class BundleTargets
         ManifestCheck.BundlePathProblem(hostPath) is { } problem
             ? throw new RestoreStepException($"the bundle path \"{Output.Echo.Bounded(hostPath)}\" {problem}: it is not written or removed")
             : hostPath;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{8}T\d{6}Z-[0-9a-f]{4}$")]
+    private static partial System.Text.RegularExpressions.Regex RestoreIdPattern();
 }

@@ -71,7 +71,7 @@ internal static class JournalAbandon
                 // A damaged record: the lines below name host paths only.
             }
 
-            foreach (var action in bundle.Actions.Where(a => !a.Undone))
+            foreach (var action in (bundle.Actions ?? []).Where(a => a is { Path: not null } && !a.Undone))
             {
                 yield return action.Kind == BundleAction.MovedAside
                     ? $"{action.Path}: this node's own version, set aside by the bundle step{(targets is null ? string.Empty : " to " + Safe(() => targets.Aside(action.Path)))}"

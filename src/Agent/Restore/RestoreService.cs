@@ -131,9 +131,11 @@ internal sealed class RestoreService
     /// </summary>
     private static async Task SaveBundleAsync(BundlePlan bundle, string path, CancellationToken cancellationToken)
     {
+        // A leftover (an earlier attempt) is removed, not reused: Create would keep its mode and follow a link there.
+        File.Delete(path);
         var file = new FileStream(path, new FileStreamOptions
         {
-            Mode = FileMode.Create,
+            Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });

@@ -132,10 +132,12 @@ internal sealed partial class BackupPipeline(AgentOptions options, IObjectStore 
             throw;
         }
 
-        var bundle = await BundleAsync(id, key, cancellationToken).ConfigureAwait(false);
-        var manifest = BuildManifest(id, createdAt, members, info!, report!, encoded!, payloadKey, storedBytes, key, time.GetElapsedTime(started)) with { Bundle = bundle };
+        var manifest = BuildManifest(id, createdAt, members, info!, report!, encoded!, payloadKey, storedBytes, key, time.GetElapsedTime(started));
         try
         {
+            // Inside this try: a stop (SIGTERM) while the bundle is made keeps the verified snapshot in the spool with
+            // its draft, as a failed manifest write does.
+            manifest = manifest with { Bundle = await BundleAsync(id, key, cancellationToken).ConfigureAwait(false) };
             await store.PutAsync(BackupLayout.ManifestKey(options.Cluster, id), manifest.ToJson(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -23,6 +23,7 @@ public sealed class BundleArchiveTests : IDisposable
         var root = await FakeKubeadmTreeAsync();
         var options = new BundleOptions { Enabled = true, Root = root, Include = [.. BundleOptions.KubeadmInclude, "/etc/kubernetes/absent.conf"] };
 
+        await File.WriteAllBytesAsync(Path.Join(root, "etc/kubernetes/pki/empty.crt"), []); // an empty file is a file, with the sha256 of nothing
         var candidates = BundleCollector.Collect(options);
         using var archive = new MemoryStream();
         var listing = await BundleArchiver.WriteAsync(archive, candidates, default);
@@ -41,6 +42,9 @@ public sealed class BundleArchiveTests : IDisposable
         Assert.Equal(("/etc/kubernetes/pki/outside", "/etc/passwd"), (link.Path, link.LinkTarget));
         Assert.Equal("0600", listing.Files.Single(f => f.Path == "/etc/kubernetes/pki/ca.key").Mode);
         Assert.Equal("0644", listing.Files.Single(f => f.Path == "/etc/kubernetes/pki/ca.crt").Mode);
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", listing.Files.Single(f => f.Path == "/etc/kubernetes/pki/empty.crt").Sha256);
+        Assert.All(listing.Files, f => Assert.Null(EtcdAgent.Manifests.ManifestCheck.BundleFileProblem(f))); // the manifest will not be "damaged"
+        Assert.Null(await BundleContents.ProblemAsync(archive.ToArray(), new EtcdAgent.Manifests.BundleInfo("k", "s", 0, "s", 0, "id", "n", listing.Files, [], []), default));
 
         // Nothing of a key is in the listing (it goes into the manifest and the output): paths, modes, sizes, hashes.
         var described = string.Join('\n', listing.Files.Select(f => f.ToString()));

@@ -74,6 +74,8 @@ public sealed class ManifestCheckTests
     [InlineData("fileSha256", "", "does not fit its type")]
     [InlineData("link", "", "a link without a target")]
     [InlineData("twice", "", "twice")]
+    [InlineData("node", "n2", "not the node that took the backup")]
+    [InlineData("missing", "/etc/kubernetes/\u001b[2Jx.conf", "control character")]
     public void ABundleThatCouldWriteOutsideItsPlaceOrIsMalformedMakesTheManifestDamaged(string field, string value, string expected)
     {
         var bundle = SoundBundle();
@@ -86,6 +88,8 @@ public sealed class ManifestCheckTests
             "sha256" => bundle with { Sha256 = value },
             "link" => bundle with { Files = [bundle.Files[1] with { LinkTarget = value }] },
             "twice" => bundle with { Files = [file, file] },
+            "node" => bundle with { Node = value },
+            "missing" => bundle with { Missing = [value] },
             _ => bundle with
             {
                 Files =

@@ -17,6 +17,8 @@ public sealed class BundleStepTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    private const string RestoreId = "20261202T010203Z-ab12";
+
     private string Root => Path.Combine(_dir, "root");
 
     [Fact]
@@ -37,8 +39,8 @@ public sealed class BundleStepTests : IDisposable
         Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc), File.GetLastWriteTimeUtc(Path.Combine(k, "a")));
         Assert.Equal("nowhere", new FileInfo(Path.Combine(k, "l")).LinkTarget);
         Assert.Equal("the bundle's new", await File.ReadAllTextAsync(Path.Combine(Root, "etc/n/new")));
-        Assert.Equal("the node's", await File.ReadAllTextAsync(Path.Combine(k, ".etcd-agent-r1.a")));
-        Assert.Equal("elsewhere", new FileInfo(Path.Combine(k, ".etcd-agent-r1.l")).LinkTarget);
+        Assert.Equal("the node's", await File.ReadAllTextAsync(Path.Combine(k, $".etcd-agent-{RestoreId}.a")));
+        Assert.Equal("elsewhere", new FileInfo(Path.Combine(k, $".etcd-agent-{RestoreId}.l")).LinkTarget);
 
         await step.ApplyAsync(tar, CancellationToken.None); // a repeated step finds everything the same
         await step.UndoAsync(CancellationToken.None);
@@ -89,13 +91,56 @@ public sealed class BundleStepTests : IDisposable
 
         var error = await Assert.ThrowsAsync<RestoreStepException>(() => new BundleStep(journal, () => { }, TextWriter.Null).UndoAsync(CancellationToken.None));
 
-        Assert.Contains("changed after the restore wrote it", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not what the restore wrote there", error.Message, StringComparison.Ordinal);
         Assert.Equal("edited after the restore", await File.ReadAllTextAsync(Path.Combine(Root, "etc/conf")));
+    }
+
+    [Theory]
+    [InlineData("file without a hash")]
+    [InlineData("link pointing elsewhere now")]
+    [InlineData("link without a recorded target")]
+    public async Task AWrittenPathIsDeletedOnlyWhenTheRecordVouchesForItsContent(string kind)
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "etc"));
+        var onNode = Path.Combine(Root, "etc/thing");
+        BundleAction action;
+        if (kind.StartsWith("file", StringComparison.Ordinal))
+        {
+            await File.WriteAllTextAsync(onNode, "an operator's file");
+            action = new BundleAction { Kind = BundleAction.Written, Path = "/etc/thing" }; // a damaged record: no sha256
+        }
+        else
+        {
+            File.CreateSymbolicLink(onNode, "the operator's target");
+            action = new BundleAction { Kind = BundleAction.Written, Path = "/etc/thing", LinkTarget = kind.Contains("elsewhere", StringComparison.Ordinal) ? "the bundle's target" : null };
+        }
+
+        var error = await Assert.ThrowsAsync<RestoreStepException>(() => new BundleStep(Journal([action]), () => { }, TextWriter.Null).UndoAsync(CancellationToken.None));
+
+        Assert.Contains("is not what the restore wrote there", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(onNode) || new FileInfo(onNode).LinkTarget is not null);
+    }
+
+    [Theory]
+    [InlineData("r1/../../../../tmp/")]
+    [InlineData("../x")]
+    [InlineData("")]
+    public async Task ARestoreIdThatCouldNameAPathElsewhereIsRefused(string id)
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "etc"));
+        await File.WriteAllTextAsync(Path.Combine(Root, "etc/a"), "the node's");
+        var journal = Journal([new BundleAction { Kind = BundleAction.MovedAside, Path = "/etc/a" }]) with { Id = id };
+
+        var error = await Assert.ThrowsAsync<RestoreStepException>(() => new BundleStep(journal, () => { }, TextWriter.Null).UndoAsync(CancellationToken.None));
+
+        Assert.Contains("is not one etcd-agent makes", error.Message, StringComparison.Ordinal);
+        Assert.Equal("the node's", await File.ReadAllTextAsync(Path.Combine(Root, "etc/a")));
     }
 
     private RestoreJournal Journal(List<BundleAction> actions, string rawSha256 = "00") =>
         JournalSamples.Journal(_dir, new TopologySpec("explicit", null, null, null, null)) with
         {
+            Id = RestoreId,
             Bundle = new BundleJournal { BackupId = "b1", Node = "n1", Root = Root, RawSha256 = rawSha256, Planned = [], Actions = actions },
         };
 
