@@ -222,6 +222,71 @@ public sealed class BundleBackupCliTests(EtcdAndS3Fixture fixture) : IClassFixtu
         Assert.False(Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any());
     }
 
+    [Fact]
+    public async Task ABundleThatPassesItsChecksButCannotBeExtractedLeavesNothingBehind()
+    {
+        // A hand-encrypted bundle whose manifest lists exactly what it holds — a link, and a file below that link — so
+        // the hashes and the listing agree and only extraction refuses it (nothing is written through a link).
+        var root = await FakeKubeadmTree.CreateAsync(_dir.File("node"));
+        var config = WriteConfig("local", "below-link", root, encrypted: true);
+        var create = await Agent("backup", "create", "--config", config);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        var folder = Directory.GetDirectories(Path.Join(_dir.File("store"), "below-link", "test")).Single();
+
+        using var tar = new MemoryStream();
+        var writer = new System.Formats.Tar.TarWriter(tar, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true);
+        await using (writer)
+        {
+            await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/kubernetes/a.conf")
+            {
+                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                DataStream = new MemoryStream("first"u8.ToArray()),
+            });
+            await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.SymbolicLink, "etc/kubernetes/pki") { LinkName = _dir.File("outside"), Mode = (UnixFileMode)0b111_111_111 });
+            await writer.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/kubernetes/pki/planted.key")
+            {
+                Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                DataStream = new MemoryStream("planted"u8.ToArray()),
+            });
+        }
+
+        using var stored = new MemoryStream();
+        var encoder = new EtcdAgent.Codecs.PayloadEncoder(stored, EtcdAgent.Configuration.CompressionKind.Zstd, 1, EtcdAgent.Codecs.Encryption.KeyringService.ReadKey(_dir.File("backup.key")));
+        await using (encoder)
+        {
+            await encoder.WriteAsync(tar.ToArray(), default);
+            await encoder.FinishAsync(default);
+        }
+
+        var objectPath = Directory.GetFiles(folder, "bundle.tar*").Single();
+        await File.WriteAllBytesAsync(objectPath, stored.ToArray());
+        var manifestPath = Path.Join(folder, "manifest.json");
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!;
+        var bundle = manifest["bundle"]!;
+        bundle["sha256"] = Sha(stored.ToArray());
+        bundle["size"] = stored.Length;
+        bundle["rawSha256"] = Sha(tar.ToArray());
+        bundle["rawSize"] = tar.Length;
+        bundle["files"] = JsonNode.Parse($$"""
+            [{"path":"/etc/kubernetes/a.conf","type":"file","mode":"0600","size":5,"sha256":"{{Sha("first"u8.ToArray())}}","linkTarget":null},
+             {"path":"/etc/kubernetes/pki","type":"symlink","mode":"0777","size":0,"sha256":null,"linkTarget":"{{_dir.File("outside")}}"},
+             {"path":"/etc/kubernetes/pki/planted.key","type":"file","mode":"0600","size":7,"sha256":"{{Sha("planted"u8.ToArray())}}","linkTarget":null}]
+            """);
+        await File.WriteAllTextAsync(manifestPath, manifest.ToJsonString());
+        Directory.CreateDirectory(_dir.File("outside"));
+
+        Assert.True((await Agent("backup", "verify", "latest", "--config", config)).ExitCode == 0); // hashes and listing agree
+        var target = _dir.File("extract-here");
+        var download = await Agent("backup", "download", "latest", "--bundle", target, "--config", config);
+
+        Assert.Equal(6, download.ExitCode);
+        Assert.Contains("would be written through the link", download.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(target)); // the first file it wrote is gone with the directory it made
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.File("outside")));
+    }
+
+    private static string Sha(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
     private static void AssertNoKeyMaterial(string root, params ProcessRunner.Result[] results)
     {
         var said = string.Join('\n', results.Select(r => r.Stdout + r.Stderr));
