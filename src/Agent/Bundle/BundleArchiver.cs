@@ -76,6 +76,11 @@ internal static class BundleArchiver
                     }
 
                     await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+
+                    // Both copies of this file (the single entry's archive and its data) may be a private key: zeroed
+                    // now rather than left in freed buffers.
+                    Zero(single);
+                    Zero(entry.DataStream as MemoryStream);
                     files.Add(new BundleFile(
                         candidate.HostPath,
                         entry.EntryType switch { TarEntryType.Directory => BundleFile.Directory, TarEntryType.SymbolicLink => BundleFile.Symlink, _ => BundleFile.File },
@@ -88,6 +93,27 @@ internal static class BundleArchiver
         }
 
         return new BundleListing(files, candidates.Missing, skipped);
+    }
+
+    /// <summary>What an archive of these candidates needs, about: their bytes plus a PAX header (and padding) each.</summary>
+    public static int EstimatedBytes(BundleCandidates candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        long total = 2048;
+        foreach (var candidate in candidates.Files)
+        {
+            total += 2048 + (new FileInfo(candidate.OnDisk) is { Exists: true, LinkTarget: null } file ? file.Length : 0);
+        }
+
+        return (int)Math.Min(total, MaxTotalBytes + (16L << 20));
+    }
+
+    private static void Zero(MemoryStream? stream)
+    {
+        if (stream is not null && stream.TryGetBuffer(out var buffer))
+        {
+            CryptographicOperations.ZeroMemory(buffer.AsSpan());
+        }
     }
 }
 

@@ -25,7 +25,9 @@ internal static class BundleObject
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(key);
         var candidates = BundleCollector.Collect(options.Bundle);
-        using var tar = new MemoryStream();
+
+        // Sized up front so it does not grow: each growth would leave a copy of the keys in a freed buffer.
+        using var tar = new MemoryStream(BundleArchiver.EstimatedBytes(candidates));
         try
         {
             var listing = await BundleArchiver.WriteAsync(tar, candidates, cancellationToken).ConfigureAwait(false);
@@ -76,7 +78,7 @@ internal static class BundleObject
                 $"backup {manifest.Id}: the bundle object is {stored.Length} bytes with sha256 {Sha256(stored)}, but the manifest says {bundle.Size} bytes with {bundle.Sha256}: it changed in the store");
         }
 
-        var plain = new MemoryStream();
+        var plain = new MemoryStream((int)Math.Min(Math.Max(bundle.RawSize, 0), MaxBytes)); // sized: no growth, no stray copies
         try
         {
             var decoded = await ObjectDecoder.OpenAsync(new MemoryStream(stored, writable: false), keyring, MaxBytes, cancellationToken).ConfigureAwait(false);
