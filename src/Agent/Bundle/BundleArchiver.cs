@@ -55,20 +55,10 @@ internal static class BundleArchiver
                         continue;
                     }
 
-                    // An empty file has no data stream (the reader gives none for 0 bytes) but is a file: the sha256 of
-                    // nothing, or the manifest would list a file without a hash and be refused as damaged.
-                    string? sha256 = null;
-                    if (entry.DataStream is { } data)
-                    {
-                        sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(data, cancellationToken).ConfigureAwait(false));
-                        data.Position = 0;
-                    }
-                    else if (entry.EntryType == TarEntryType.RegularFile)
-                    {
-                        sha256 = Convert.ToHexStringLower(SHA256.HashData(ReadOnlySpan<byte>.Empty));
-                    }
-
-                    total += entry.DataStream?.Length ?? 0;
+                    // Described as the manifest lists it and as a fetch checks it (one reading of an entry: type, mode,
+                    // size, sha256 — of nothing for an empty file — and link target); the data is left at its start.
+                    var file = BundleContents.Listed(entry) with { Path = candidate.HostPath };
+                    total += file.Size;
                     if (total > MaxTotalBytes)
                     {
                         throw new InvalidDataException(
@@ -81,13 +71,7 @@ internal static class BundleArchiver
                     // now rather than left in freed buffers.
                     Zero(single);
                     Zero(entry.DataStream as MemoryStream);
-                    files.Add(new BundleFile(
-                        candidate.HostPath,
-                        entry.EntryType switch { TarEntryType.Directory => BundleFile.Directory, TarEntryType.SymbolicLink => BundleFile.Symlink, _ => BundleFile.File },
-                        BundleContents.Mode(entry.Mode),
-                        entry.DataStream?.Length ?? 0,
-                        sha256,
-                        entry.EntryType == TarEntryType.SymbolicLink ? entry.LinkName : null));
+                    files.Add(file);
                 }
             }
         }
